@@ -1,0 +1,126 @@
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from automations.models import Automation, Event, Run
+from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
+from engage.display import pretty_json
+
+
+@admin.register(Automation)
+class AutomationAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "event_type", "job_type", "target", "delay_display", "is_active"]
+    list_filter = ["organization", "is_active", "event_type", "job_type"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["target_contact"]
+    fieldsets = [
+        (None, {"fields": ["organization", "name", "description", "is_active"]}),
+        (_("When"), {"fields": ["event_type"]}),
+        (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
+        (_("Then"), {"fields": ["job_type", "job_params"]}),
+        (
+            _("On whom"),
+            {
+                "fields": ["target", "target_contact", "target_user"],
+                "description": _(
+                    "“Use event parameter” acts on the contact (K) or system user (S) of the event. "
+                    "A named target needs the contact for contact jobs or the system user for system jobs."
+                ),
+            },
+        ),
+    ]
+
+    @admin.display(description=_("delay"))
+    def delay_display(self, obj: Automation) -> str:
+        return f"{obj.delay_value} {obj.get_delay_unit_display()}" if obj.delay_unit else "—"
+
+
+def _link(obj, label: str | None = None) -> str:
+    if obj is None:
+        return "—"
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label or str(obj))
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyScopedAdmin):
+    list_display = ["id", "type", "scope", "contact", "user", "source", "occurred_at"]
+    list_filter = ["organization", "type", "scope", "source"]
+    search_fields = ["contact__email", "external_id"]
+    date_hierarchy = "occurred_at"
+    fields = [
+        "organization",
+        "type",
+        "scope",
+        "contact",
+        "user",
+        "source",
+        "external_id",
+        "occurred_at",
+        "payload_display",
+        "runs_display",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("payload"))
+    def payload_display(self, obj: Event) -> str:
+        return pretty_json(obj.payload)
+
+    @admin.display(description=_("runs"))
+    def runs_display(self, obj: Event) -> str:
+        url = reverse("admin:automations_run_changelist") + f"?event__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("%(count)d run(s)") % {"count": obj.runs.count()})
+
+
+@admin.register(Run)
+class RunAdmin(ReadOnlyScopedAdmin):
+    list_display = ["id", "automation", "status", "target_display", "due_at", "attempts", "finished_at"]
+    list_filter = ["status", "automation", "organization"]
+    search_fields = ["contact__email", "user__username", "error"]
+    date_hierarchy = "created_at"
+    fields = [
+        "organization",
+        "automation_link",
+        "event_link",
+        "status",
+        "target_display",
+        "due_at",
+        "attempts",
+        "started_at",
+        "finished_at",
+        "input_display",
+        "output_display",
+        "error",
+        "messages_display",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("automation", "contact", "user")
+
+    @admin.display(description=_("target"))
+    def target_display(self, obj: Run) -> str:
+        return str(obj.contact or obj.user or "—")
+
+    @admin.display(description=_("automation"))
+    def automation_link(self, obj: Run) -> str:
+        return _link(obj.automation)
+
+    @admin.display(description=_("event"))
+    def event_link(self, obj: Run) -> str:
+        return _link(obj.event)
+
+    @admin.display(description=_("input payload"))
+    def input_display(self, obj: Run) -> str:
+        return pretty_json(obj.input)
+
+    @admin.display(description=_("output"))
+    def output_display(self, obj: Run) -> str:
+        return pretty_json(obj.output)
+
+    @admin.display(description=_("messages"))
+    def messages_display(self, obj: Run) -> str:
+        url = reverse("admin:notifications_outboundmessage_changelist") + f"?run__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("%(count)d message(s)") % {"count": obj.messages.count()})

@@ -1,0 +1,32 @@
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from automations.events import Scope
+from automations.jobs.base import BaseJob, JobContext
+from contacts.services import generate_password
+from engage.errors import PermanentError
+from notifications.services import render_mail, send_mail
+
+
+class Job(BaseJob):
+    label = _("Send new password to system user")
+    scope = Scope.SYSTEM
+    description = _(
+        "Generates a new random admin password for a system user, stores only its hash and mails it to the user."
+    )
+
+    def execute(self, context: JobContext) -> dict:
+        user = context.require_user()
+        if not user.email:
+            raise PermanentError(f"System user {user.username} has no e-mail address.")
+        password = generate_password()
+        mail = render_mail(
+            "new_password_system_user",
+            {"user": user, "organization": context.organization, "password": password},
+            secrets=(password,),
+        )
+        message = send_mail(organization=context.organization, to=user.email, mail=mail, run=context.run)
+        with transaction.atomic():
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return {"message_id": message.pk, "recipient": user.email}

@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from automations.events import EventType, Scope, scope_label, scopes_of
+from automations.jobs import get_job, job_choices
+from contacts.models import Contact, Organization, OrganizationQuerySet
+
+
+class Event(models.Model):
+    """Something that happened to a contact or in the system. Automations react to it."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    type = models.CharField(_("type"), max_length=64, choices=EventType.choices, db_index=True)
+    scope = models.CharField(_("scope"), max_length=1, choices=Scope.choices)
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("system user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    source = models.CharField(_("source"), max_length=64, default="engage")
+    # NULL, not "": events without an external id never collide in the unique constraint.
+    external_id = models.CharField(_("external id"), max_length=255, null=True, blank=True)  # noqa: DJ001
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            # A redelivered event (same source and external id) is recorded once.
+            models.UniqueConstraint(
+                fields=["organization", "source", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="event_external_id_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} #{self.pk}"
+
+
+class Automation(models.Model):
+    """When `event_type` happens, wait for the delay, then run the job on the target."""
+
+    class Target(models.TextChoices):
+        EVENT = "event", _("Use event parameter (the contact or user of the event)")
+        NAMED = "named", _("A named contact or system user")
+
+    class DelayUnit(models.TextChoices):
+        NONE = "", _("No delay")
+        MINUTES = "minutes", _("minutes")
+        HOURS = "hours", _("hours")
+        DAYS = "days", _("days")
+        WEEKS = "weeks", _("weeks")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    event_type = models.CharField(_("event"), max_length=64, choices=EventType.choices)
+    job_type = models.CharField(_("job"), max_length=64, choices=job_choices)
+    job_params = models.JSONField(_("job parameters"), default=dict, blank=True)
+    target = models.CharField(_("target"), max_length=10, choices=Target.choices, default=Target.EVENT)
+    target_contact = models.ForeignKey(
+        Contact, verbose_name=_("named contact"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("named system user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    delay_unit = models.CharField(_("delay unit"), max_length=10, choices=DelayUnit.choices, blank=True, default="")
+    delay_value = models.PositiveIntegerField(_("delay"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("automation")
+        verbose_name_plural = _("automations")
+        indexes = [models.Index(fields=["organization", "event_type", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # A target that is not used is not kept, so that it never acts by surprise later.
+        if self.target == self.Target.EVENT:
+            self.target_contact = None
+            self.target_user = None
+        elif self.scope == Scope.CONTACT:
+            self.target_user = None
+        elif self.scope == Scope.SYSTEM:
+            self.target_contact = None
+        if not self.delay_unit:
+            self.delay_value = None
+        super().save(*args, **kwargs)
+
+    @property
+    def job(self):
+        return get_job(self.job_type)
+
+    @property
+    def scope(self) -> str | None:
+        job = self.job
+        return job.scope if job else None
+
+    @property
+    def delay(self) -> timedelta:
+        if not self.delay_unit or not self.delay_value:
+            return timedelta(0)
+        return timedelta(**{self.delay_unit: self.delay_value})
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        job = self.job
+        if self.job_type and job is None:
+            errors.setdefault("job_type", []).append(_("Unknown job."))
+        if job is not None and self.event_type:
+            event_scopes = scopes_of(self.event_type)
+            if job.scope not in event_scopes:
+                errors.setdefault("job_type", []).append(
+                    _(
+                        "The event “%(event)s” is a %(event_scope)s event; it can only start %(event_scope)s jobs, "
+                        "and “%(job)s” is a %(job_scope)s job."
+                    )
+                    % {
+                        "event": EventType(self.event_type).label,
+                        "event_scope": scope_label(event_scopes),
+                        "job": job.label,
+                        "job_scope": job.scope,
+                    }
+                )
+        if self.delay_unit and not self.delay_value:
+            errors.setdefault("delay_value", []).append(
+                _("Enter how many %(unit)s to wait.") % {"unit": self.delay_unit}
+            )
+        if self.delay_value and not self.delay_unit:
+            errors.setdefault("delay_unit", []).append(_("Choose a unit for the delay."))
+        if self.target == self.Target.NAMED and job is not None:
+            if job.scope == Scope.CONTACT:
+                if self.target_contact_id is None:
+                    errors.setdefault("target_contact", []).append(_("Choose the contact this job acts on."))
+                elif self.target_contact.organization_id != self.organization_id:
+                    errors.setdefault("target_contact", []).append(_("Choose a contact of this organization."))
+            else:
+                if self.target_user_id is None:
+                    errors.setdefault("target_user", []).append(_("Choose the system user this job acts on."))
+                elif self.target_user.organization_id != self.organization_id:
+                    errors.setdefault("target_user", []).append(_("Choose a system user of this organization."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class RunQuerySet(OrganizationQuerySet):
+    def claimable(self, now):
+        """Runs that are due and free: scheduled, or running under a lease that ran out
+        (their worker died)."""
+        return self.filter(
+            models.Q(status=Run.Status.SCHEDULED, due_at__lte=now)
+            | models.Q(status=Run.Status.RUNNING, lease_expires_at__lt=now)
+        )
+
+
+class Run(models.Model):
+    """One execution of an automation's job for one event and one target."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("skipped")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    automation = models.ForeignKey(
+        Automation, verbose_name=_("automation"), on_delete=models.CASCADE, related_name="runs"
+    )
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="runs")
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("system user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+    )
+    # "contact:<id>", "user:<id>" or "none": one run per automation × event × target.
+    target_key = models.CharField(max_length=40)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    due_at = models.DateTimeField(_("due at"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    input = models.JSONField(_("input payload"), default=dict, blank=True)
+    output = models.JSONField(_("output"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("run")
+        verbose_name_plural = _("runs")
+        constraints = [
+            models.UniqueConstraint(fields=["automation", "event", "target_key"], name="run_once_per_target"),
+        ]
+        indexes = [
+            # The dispatcher's two questions: what is due, and whose lease ran out.
+            models.Index(fields=["status", "due_at"], name="run_status_due"),
+            models.Index(fields=["status", "lease_expires_at"], name="run_status_lease"),
+            models.Index(fields=["claim_token"], name="run_claim_token"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.automation} · {self.get_status_display()} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED, self.Status.SKIPPED}

@@ -1,0 +1,276 @@
+"""Writes of the automation engine: record events, schedule runs, claim and execute them.
+
+The truth lives in the `Run` table. A run is claimed with one conditional UPDATE that
+stamps a fresh claim token and a lease on it, so only one worker can hold it; the worker
+then finishes it with another UPDATE that only matches while it still holds that token.
+A worker that dies leaves a lease that runs out, and the dispatcher claims the run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from automations.events import EventType, Scope, scopes_of
+from automations.jobs import get_job
+from automations.jobs.base import JobContext
+from automations.models import Automation, Event, Run
+from contacts.models import Contact, Organization, User
+from engage.errors import PermanentError, TransientError
+
+logger = logging.getLogger(__name__)
+
+# Retries of transient errors wait 1, 2, 4, 8 … minutes, at most an hour.
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=1)
+
+
+@transaction.atomic
+def record_event(
+    *,
+    organization: Organization,
+    type: str,
+    contact: Contact | None = None,
+    user: User | None = None,
+    scope: str | None = None,
+    payload: dict[str, Any] | None = None,
+    source: str = "engage",
+    external_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> tuple[Event, bool]:
+    """Store an event and schedule the runs of every active automation listening to it.
+
+    Returns (event, created). An event whose (source, external_id) was already recorded
+    is returned as it is, and schedules nothing again.
+    """
+    scope = scope or _scope_for(type, contact=contact, user=user)
+    if external_id is not None:
+        existing = Event.objects.filter(organization=organization, source=source, external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            event = Event.objects.create(
+                organization=organization,
+                type=type,
+                scope=scope,
+                contact=contact,
+                user=user,
+                payload=payload or {},
+                source=source,
+                external_id=external_id,
+                occurred_at=occurred_at or timezone.now(),
+            )
+    except IntegrityError:
+        # Two deliveries of the same event raced; the other one won.
+        return Event.objects.get(organization=organization, source=source, external_id=external_id), False
+    runs = schedule_runs(event)
+    due_now = [run.pk for run in runs if run.status == Run.Status.SCHEDULED and run.due_at <= timezone.now()]
+    if due_now:
+        transaction.on_commit(lambda: start_runs(due_now))
+    return event, True
+
+
+def _scope_for(type: str, *, contact: Contact | None, user: User | None) -> str:
+    scopes = scopes_of(type)
+    if len(scopes) == 1:
+        return next(iter(scopes))
+    if contact is not None:
+        return Scope.CONTACT
+    if user is not None:
+        return Scope.SYSTEM
+    raise ValueError(f"Event {type!r} needs a contact or a system user to tell its scope.")
+
+
+def schedule_runs(event: Event) -> list[Run]:
+    automations = Automation.objects.filter(
+        organization_id=event.organization_id, event_type=event.type, is_active=True
+    ).select_related("target_contact", "target_user")
+    runs = [_new_run(automation, event) for automation in automations if automation.scope == event.scope]
+    Run.objects.bulk_create(runs, ignore_conflicts=True)
+    # bulk_create with ignore_conflicts sets no primary keys: read back what we created.
+    return list(Run.objects.filter(event=event))
+
+
+def _new_run(automation: Automation, event: Event) -> Run:
+    contact, user = _target_of(automation, event)
+    due_at = max(event.occurred_at + automation.delay, timezone.now())
+    run = Run(
+        organization_id=event.organization_id,
+        automation=automation,
+        event=event,
+        contact=contact,
+        user=user,
+        target_key=f"contact:{contact.pk}" if contact else f"user:{user.pk}" if user else "none",
+        due_at=due_at,
+        input={"event": {"id": event.pk, "type": event.type, "payload": event.payload}},
+    )
+    if contact is None and user is None:
+        run.status = Run.Status.SKIPPED
+        run.error = "The event has no contact or system user to act on, and the automation names none."
+        run.finished_at = timezone.now()
+    return run
+
+
+def _target_of(automation: Automation, event: Event) -> tuple[Contact | None, User | None]:
+    if automation.target == Automation.Target.NAMED:
+        return automation.target_contact, automation.target_user
+    if automation.scope == Scope.CONTACT:
+        return event.contact, None
+    return None, event.user
+
+
+def claim_runs(
+    *, ids: list[int] | None = None, limit: int | None = None, now: datetime | None = None
+) -> uuid.UUID | None:
+    """Claim up to `limit` claimable runs (or just those of `ids`) for one worker.
+
+    Returns the claim token, or None when nothing could be claimed.
+    """
+    now = now or timezone.now()
+    limit = limit or settings.ENGAGE_DISPATCH_BATCH_SIZE
+    token = uuid.uuid4()
+    with transaction.atomic():
+        candidates = Run.objects.claimable(now)
+        if ids is not None:
+            candidates = candidates.filter(pk__in=ids)
+        # SKIP LOCKED lets several dispatchers take disjoint batches on PostgreSQL; SQLite
+        # serialises writers anyway (IMMEDIATE transactions).
+        picked = list(
+            candidates.order_by("due_at").select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
+        )
+        if not picked:
+            return None
+        # The WHERE is checked again by the UPDATE itself: a run taken meanwhile is not matched.
+        claimed = (
+            Run.objects.claimable(now)
+            .filter(pk__in=picked)
+            .update(
+                status=Run.Status.RUNNING,
+                claim_token=token,
+                lease_expires_at=now + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS),
+                attempts=models.F("attempts") + 1,
+                started_at=now,
+            )
+        )
+    return token if claimed else None
+
+
+def start_runs(ids: list[int]) -> None:
+    """Claim runs that are due now and hand them to a worker, right after their event commits."""
+    token = claim_runs(ids=ids, limit=len(ids))
+    if token is not None:
+        enqueue_claimed(token)
+
+
+def dispatch_due_runs(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """Claim one batch of due runs and hand it to a worker. Returns the number claimed."""
+    token = claim_runs(now=now, limit=limit)
+    if token is None:
+        return 0
+    enqueue_claimed(token)
+    return Run.objects.filter(claim_token=token).count()
+
+
+def enqueue_claimed(token: uuid.UUID) -> None:
+    from django_q.tasks import async_task
+
+    try:
+        async_task("automations.tasks.execute_runs", str(token), task_name=f"runs {token}")
+    except Exception:
+        # The broker is unreachable: give the runs back at once instead of waiting for the
+        # lease to run out.
+        logger.exception("Could not enqueue claimed runs; releasing them")
+        Run.objects.filter(claim_token=token, status=Run.Status.RUNNING).update(
+            status=Run.Status.SCHEDULED, claim_token=None, lease_expires_at=None, attempts=models.F("attempts") - 1
+        )
+        raise
+
+
+def execute_runs(token: uuid.UUID | str) -> int:
+    """Execute every run still held under `token`. Returns how many were executed."""
+    runs = (
+        Run.objects.filter(claim_token=token, status=Run.Status.RUNNING)
+        .select_related("automation__organization", "event", "contact", "user")
+        .order_by("due_at")
+    )
+    executed = 0
+    for run in runs:
+        execute_run(run, token)
+        executed += 1
+    return executed
+
+
+def execute_run(run: Run, token: uuid.UUID | str) -> None:
+    if run.attempts > settings.ENGAGE_RUN_MAX_ATTEMPTS:
+        _finish(run, token, status=Run.Status.FAILED, error=f"Gave up after {run.attempts - 1} attempts.")
+        return
+    job_class = get_job(run.automation.job_type)
+    if job_class is None:
+        _finish(run, token, status=Run.Status.FAILED, error=f"Unknown job {run.automation.job_type!r}.")
+        return
+    context = JobContext(
+        run=run,
+        automation=run.automation,
+        event=run.event,
+        params=run.automation.job_params or {},
+        contact=run.contact,
+        user=run.user,
+    )
+    try:
+        output = job_class().execute(context) or {}
+    except TransientError as exc:
+        _retry_or_fail(run, token, exc)
+    except Exception as exc:
+        logger.warning("Run %s failed: %s", run.pk, exc)
+        _finish(run, token, status=Run.Status.FAILED, error=_describe(exc))
+    else:
+        _finish(run, token, status=Run.Status.SUCCEEDED, output=output)
+
+
+def _retry_or_fail(run: Run, token: uuid.UUID | str, exc: Exception) -> None:
+    if run.attempts >= settings.ENGAGE_RUN_MAX_ATTEMPTS:
+        _finish(run, token, status=Run.Status.FAILED, error=f"{_describe(exc)} (gave up after {run.attempts} attempts)")
+        return
+    backoff = min(RETRY_BASE * 2 ** (run.attempts - 1), RETRY_MAX)
+    Run.objects.filter(pk=run.pk, claim_token=token).update(
+        status=Run.Status.SCHEDULED,
+        due_at=timezone.now() + backoff,
+        claim_token=None,
+        lease_expires_at=None,
+        error=f"{_describe(exc)} (attempt {run.attempts}, retrying in {int(backoff.total_seconds())} s)",
+    )
+
+
+def _finish(run: Run, token: uuid.UUID | str, *, status: str, output: dict | None = None, error: str = "") -> bool:
+    """Record the end of a run, if this worker still holds it."""
+    updated = Run.objects.filter(pk=run.pk, claim_token=token, status=Run.Status.RUNNING).update(
+        status=status,
+        output=output or {},
+        error=error,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )
+    if not updated:
+        logger.warning("Run %s was taken from this worker before it finished", run.pk)
+    return bool(updated)
+
+
+def _describe(exc: Exception) -> str:
+    """Our own errors carry a message written for the marketer; others get their class."""
+    if isinstance(exc, (PermanentError, TransientError)):
+        return str(exc)
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def fire_manual_event(*, organization: Organization, contact: Contact | None = None, user: User | None = None) -> Event:
+    event, _ = record_event(
+        organization=organization, type=EventType.MANUAL, contact=contact, user=user, source="admin"
+    )
+    return event

@@ -1,0 +1,64 @@
+import os
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from automations.events import EventType
+from automations.models import Automation
+from contacts import services
+from contacts.models import Contact, Organization, User
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo organization, its logins, a contact and an automation."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        password = os.environ.get("DEMO_PASSWORD", "engage-demo")
+        organization, _ = Organization.objects.get_or_create(slug="demo", defaults={"name": "Demo Company"})
+        host, _ = User.objects.get_or_create(
+            username="admin", defaults={"is_superuser": True, "is_staff": True, "email": "admin@engage.localhost"}
+        )
+        host.set_password(password)
+        host.save()
+        marketer, _ = User.objects.get_or_create(
+            username="demo",
+            defaults={
+                "organization": organization,
+                "role": User.Role.ADMIN,
+                "is_staff": True,
+                "email": "demo@engage.localhost",
+                "first_name": "Demo",
+            },
+        )
+        marketer.set_password(password)
+        marketer.save()
+        Automation.objects.get_or_create(
+            organization=organization,
+            name="Welcome: send a password a minute after sign-up",
+            defaults={
+                "description": "Every new contact receives a preference-center password a minute after being created.",
+                "event_type": EventType.CONTACT_CREATED,
+                "job_type": "send_password_to_contact",
+                "target": Automation.Target.EVENT,
+                "delay_unit": Automation.DelayUnit.MINUTES,
+                "delay_value": 1,
+            },
+        )
+        if not Contact.objects.filter(organization=organization, email__iexact="erika.muster@example.com").exists():
+            services.create_contact(
+                organization=organization,
+                email="erika.muster@example.com",
+                first_name="Erika",
+                last_name="Muster",
+                language="de",
+                source="demo",
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nDemo data ready. Log in at http://127.0.0.1:8000/admin/\n"
+                f"  organization admin (Demo Company): demo / {password}\n"
+                f"  host administrator (all organizations): admin / {password}\n"
+                "Add a contact and its password mail shows up in this terminal a minute later.\n"
+            )
+        )

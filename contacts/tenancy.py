@@ -1,0 +1,149 @@
+"""Tenant isolation in the admin.
+
+A host administrator (superuser) sees every organization. Every other system user sees
+and edits only the objects of their own organization: querysets and foreign-key choices
+are filtered, the organization is set on save, and another organization's object is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import Http404, HttpRequest
+
+from contacts.models import Organization, User
+
+
+def organization_of(request: HttpRequest) -> Organization | None:
+    user = request.user
+    if not user.is_authenticated or user.is_superuser:
+        return None
+    return user.organization
+
+
+def is_host_admin(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+def is_member(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and (user.is_superuser or user.organization_id is not None)
+
+
+def is_organization_admin(request: HttpRequest) -> bool:
+    return is_host_admin(request) or (is_member(request) and request.user.role == User.Role.ADMIN)
+
+
+def _scope_queryset(queryset, model, organization: Organization):
+    if model is Organization:
+        return queryset.filter(pk=organization.pk)
+    if any(field.name == "organization" for field in model._meta.fields):
+        return queryset.filter(organization=organization)
+    return queryset
+
+
+class OrganizationScopedAdmin(admin.ModelAdmin):
+    """Base for every admin of an organization-owned model."""
+
+    # Who may write: every member (admins and marketers), or only organization admins.
+    admins_only: bool = False
+
+    def get_queryset(self, request: HttpRequest):
+        queryset = super().get_queryset(request)
+        organization = organization_of(request)
+        if organization is None:
+            return queryset if is_host_admin(request) else queryset.none()
+        return _scope_queryset(queryset, self.model, organization)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Another organization's object does not exist for this user.
+            raise Http404("No such object.")
+        return obj
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not is_host_admin(request):
+            exclude.append("organization")
+        return exclude
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not is_host_admin(request) and "organization" in fields:
+            fields.remove("organization")
+        return fields
+
+    def get_list_filter(self, request: HttpRequest):
+        filters = list(super().get_list_filter(request))
+        if not is_host_admin(request) and "organization" in filters:
+            filters.remove("organization")
+        return filters
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        organization = organization_of(request)
+        if organization is None:
+            return form
+
+        class ScopedForm(form):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, **form_kwargs)
+                # Set before validation, so that model.clean() and unique checks see it.
+                if getattr(self.instance, "organization_id", None) is None and hasattr(self.instance, "organization"):
+                    self.instance.organization = organization
+
+        ScopedForm.__name__ = form.__name__
+        return ScopedForm
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        organization = organization_of(request)
+        if organization is not None:
+            related = db_field.related_model
+            kwargs["queryset"] = _scope_queryset(
+                kwargs.get("queryset", related._default_manager.all()), related, organization
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        organization = organization_of(request)
+        if organization is not None:
+            related = db_field.related_model
+            kwargs["queryset"] = _scope_queryset(
+                kwargs.get("queryset", related._default_manager.all()), related, organization
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        organization = organization_of(request)
+        if organization is not None and hasattr(obj, "organization_id"):
+            obj.organization = organization
+        super().save_model(request, obj, form, change)
+
+    # Permissions follow the role, not Django's per-model permission table.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_member(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_organization_admin(request) if self.admins_only else is_member(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_organization_admin(request) if self.admins_only else is_member(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_organization_admin(request) if self.admins_only else is_member(request)
+
+
+class ReadOnlyScopedAdmin(OrganizationScopedAdmin):
+    """For records the system writes (events, runs, messages): visible, never edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_host_admin(request)

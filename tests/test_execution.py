@@ -1,0 +1,101 @@
+"""How runs are executed: at once after the event commits, or when due; failures recorded."""
+
+from datetime import timedelta
+
+import time_machine
+from django.utils import timezone
+
+from automations.models import Run
+from automations.services import claim_runs, dispatch_due_runs, execute_runs, record_event
+from contacts import services
+from tests.factories import AutomationFactory, ContactFactory, UserFactory
+
+
+def test_zero_delay_run_executes_when_the_event_commits(alice_org, smtp_server, django_capture_on_commit_callbacks):
+    AutomationFactory(organization=alice_org)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        contact = services.create_contact(organization=alice_org, email="now@example.com")
+        # Nothing is sent inside the transaction that creates the contact.
+        assert smtp_server.messages == []
+    assert len(callbacks) == 1
+    run = Run.objects.get(contact=contact)
+    assert run.status == Run.Status.SUCCEEDED, run.error
+    assert [m["To"] for m in smtp_server.messages] == ["now@example.com"]
+
+
+def test_run_is_not_started_when_the_transaction_rolls_back(alice_org, smtp_server, django_capture_on_commit_callbacks):
+    AutomationFactory(organization=alice_org)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.create_contact(organization=alice_org, email="later@example.com")
+    run = Run.objects.get()
+    assert run.status == Run.Status.SCHEDULED
+    assert len(callbacks) == 1  # would start it only on commit
+
+
+def test_failing_job_records_its_error_on_the_run(alice_org, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "tests.test_execution.RefusingBackend"
+    AutomationFactory(organization=alice_org)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = services.create_contact(organization=alice_org, email="refused@example.com")
+    run = Run.objects.get(contact=contact)
+    assert run.status == Run.Status.FAILED
+    assert "550" in run.error and "mailbox unavailable" in run.error
+    contact.refresh_from_db()
+    assert contact.password == ""  # no password was stored for a mail that never left
+
+
+def test_transient_failure_is_retried_later_with_backoff(alice_org, no_smtp_server, django_capture_on_commit_callbacks):
+    AutomationFactory(organization=alice_org)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            contact = services.create_contact(organization=alice_org, email="retry@example.com")
+    run = Run.objects.get(contact=contact)
+    assert run.status == Run.Status.SCHEDULED
+    assert run.attempts == 1
+    assert "unreachable" in run.error
+    assert run.due_at == start + timedelta(minutes=1)
+
+
+def test_run_of_a_system_job_acts_on_the_system_user_of_the_event(alice_org, smtp_server):
+    AutomationFactory(organization=alice_org, event_type="system_user_created", job_type="send_password_to_system_user")
+    user = UserFactory(organization=alice_org, email="newbie@example.com")
+    old_hash = user.password
+    record_event(organization=alice_org, type="system_user_created", user=user)
+    assert dispatch_due_runs() == 1
+    run = Run.objects.get(user=user)
+    assert run.status == Run.Status.SUCCEEDED, run.error
+    assert [m["To"] for m in smtp_server.messages] == ["newbie@example.com"]
+    user.refresh_from_db()
+    assert user.password != old_hash and user.password.startswith("argon2")
+
+
+def test_a_run_whose_worker_died_is_claimed_again_after_its_lease(alice_org, smtp_server, settings):
+    AutomationFactory(organization=alice_org)
+    contact = ContactFactory(organization=alice_org)
+    record_event(organization=alice_org, type="contact_created", contact=contact)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        dead_token = claim_runs()  # a worker claims, then dies without executing
+        assert dead_token is not None
+        assert claim_runs() is None  # nobody else can take it while the lease holds
+    with time_machine.travel(start + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS + 1), tick=False):
+        assert dispatch_due_runs() == 1
+    run = Run.objects.get()
+    assert run.status == Run.Status.SUCCEEDED
+    assert run.attempts == 2
+    # The dead worker comes back to life: it no longer holds the run and does nothing.
+    assert execute_runs(dead_token) == 0
+    assert len(smtp_server.messages) == 1
+
+
+class RefusingBackend:
+    """A mail backend whose server refuses every recipient for good."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPRecipientsRefused({m.to[0]: (550, b"5.1.1 mailbox unavailable") for m in messages})
