@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -126,12 +127,16 @@ def _target_of(automation: Automation, event: Event) -> tuple[Contact | None, Us
     return None, event.user
 
 
-def claim_runs(
-    *, ids: list[int] | None = None, limit: int | None = None, now: datetime | None = None
-) -> uuid.UUID | None:
+@dataclass(frozen=True)
+class Claim:
+    token: uuid.UUID
+    size: int
+
+
+def claim_runs(*, ids: list[int] | None = None, limit: int | None = None, now: datetime | None = None) -> Claim | None:
     """Claim up to `limit` claimable runs (or just those of `ids`) for one worker.
 
-    Returns the claim token, or None when nothing could be claimed.
+    Returns the claim (its token and how many runs it holds), or None if nothing was free.
     """
     now = now or timezone.now()
     limit = limit or settings.ENGAGE_DISPATCH_BATCH_SIZE
@@ -159,23 +164,23 @@ def claim_runs(
                 started_at=now,
             )
         )
-    return token if claimed else None
+    return Claim(token, claimed) if claimed else None
 
 
 def start_runs(ids: list[int]) -> None:
     """Claim runs that are due now and hand them to a worker, right after their event commits."""
-    token = claim_runs(ids=ids, limit=len(ids))
-    if token is not None:
-        enqueue_claimed(token)
+    claim = claim_runs(ids=ids, limit=len(ids))
+    if claim is not None:
+        enqueue_claimed(claim.token)
 
 
 def dispatch_due_runs(*, now: datetime | None = None, limit: int | None = None) -> int:
     """Claim one batch of due runs and hand it to a worker. Returns the number claimed."""
-    token = claim_runs(now=now, limit=limit)
-    if token is None:
+    claim = claim_runs(now=now, limit=limit)
+    if claim is None:
         return 0
-    enqueue_claimed(token)
-    return Run.objects.filter(claim_token=token).count()
+    enqueue_claimed(claim.token)
+    return claim.size
 
 
 def enqueue_claimed(token: uuid.UUID) -> None:
@@ -194,15 +199,25 @@ def enqueue_claimed(token: uuid.UUID) -> None:
 
 
 def execute_runs(token: uuid.UUID | str) -> int:
-    """Execute every run still held under `token`. Returns how many were executed."""
+    """Execute every run still held under `token`. Returns how many were executed.
+
+    The batch is first moved to a fresh token with one UPDATE, so that a task delivered
+    twice by the broker executes its runs once: the second delivery finds nothing.
+    """
+    own = uuid.uuid4()
+    taken = Run.objects.filter(claim_token=token, status=Run.Status.RUNNING).update(
+        claim_token=own, lease_expires_at=timezone.now() + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
+    )
+    if not taken:
+        return 0
     runs = (
-        Run.objects.filter(claim_token=token, status=Run.Status.RUNNING)
+        Run.objects.filter(claim_token=own, status=Run.Status.RUNNING)
         .select_related("automation__organization", "event", "contact", "user")
         .order_by("due_at")
     )
     executed = 0
     for run in runs:
-        execute_run(run, token)
+        execute_run(run, own)
         executed += 1
     return executed
 

@@ -22,6 +22,9 @@ class OrganizationAdmin(OrganizationScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return [] if is_host_admin(request) else ["slug"]
 
+    def get_prepopulated_fields(self, request: HttpRequest, obj=None):
+        return self.prepopulated_fields if is_host_admin(request) else {}
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_host_admin(request)
 

@@ -36,9 +36,13 @@ def is_organization_admin(request: HttpRequest) -> bool:
 def _scope_queryset(queryset, model, organization: Organization):
     if model is Organization:
         return queryset.filter(pk=organization.pk)
-    if any(field.name == "organization" for field in model._meta.fields):
+    if _has_organization(model):
         return queryset.filter(organization=organization)
     return queryset
+
+
+def _has_organization(model) -> bool:
+    return any(field.name == "organization" for field in model._meta.fields)
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
@@ -73,6 +77,15 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             fields.remove("organization")
         return fields
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if is_host_admin(request):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "organization"]})
+            for name, options in fieldsets
+        ]
+
     def get_list_filter(self, request: HttpRequest):
         filters = list(super().get_list_filter(request))
         if not is_host_admin(request) and "organization" in filters:
@@ -80,7 +93,7 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
         return filters
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         organization = organization_of(request)
         if organization is None:
             return form
@@ -89,7 +102,7 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             def __init__(self, *args, **form_kwargs):
                 super().__init__(*args, **form_kwargs)
                 # Set before validation, so that model.clean() and unique checks see it.
-                if getattr(self.instance, "organization_id", None) is None and hasattr(self.instance, "organization"):
+                if _has_organization(type(self.instance)) and self.instance.organization_id is None:
                     self.instance.organization = organization
 
         ScopedForm.__name__ = form.__name__
@@ -115,25 +128,28 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         organization = organization_of(request)
-        if organization is not None and hasattr(obj, "organization_id"):
+        if organization is not None and _has_organization(type(obj)):
             obj.organization = organization
         super().save_model(request, obj, form, change)
 
     # Permissions follow the role, not Django's per-model permission table.
+    def _may_manage(self, request: HttpRequest) -> bool:
+        return is_organization_admin(request) if self.admins_only else is_member(request)
+
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_member(request)
+        return self._may_manage(request)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_member(request)
+        return self._may_manage(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_organization_admin(request) if self.admins_only else is_member(request)
+        return self._may_manage(request)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_organization_admin(request) if self.admins_only else is_member(request)
+        return self._may_manage(request)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_organization_admin(request) if self.admins_only else is_member(request)
+        return self._may_manage(request)
 
 
 class ReadOnlyScopedAdmin(OrganizationScopedAdmin):

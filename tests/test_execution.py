@@ -47,9 +47,8 @@ def test_failing_job_records_its_error_on_the_run(alice_org, settings, django_ca
 def test_transient_failure_is_retried_later_with_backoff(alice_org, no_smtp_server, django_capture_on_commit_callbacks):
     AutomationFactory(organization=alice_org)
     start = timezone.now()
-    with time_machine.travel(start, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            contact = services.create_contact(organization=alice_org, email="retry@example.com")
+    with time_machine.travel(start, tick=False), django_capture_on_commit_callbacks(execute=True):
+        contact = services.create_contact(organization=alice_org, email="retry@example.com")
     run = Run.objects.get(contact=contact)
     assert run.status == Run.Status.SCHEDULED
     assert run.attempts == 1
@@ -76,8 +75,8 @@ def test_a_run_whose_worker_died_is_claimed_again_after_its_lease(alice_org, smt
     record_event(organization=alice_org, type="contact_created", contact=contact)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        dead_token = claim_runs()  # a worker claims, then dies without executing
-        assert dead_token is not None
+        dead = claim_runs()  # a worker claims, then dies without executing
+        assert dead is not None
         assert claim_runs() is None  # nobody else can take it while the lease holds
     with time_machine.travel(start + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS + 1), tick=False):
         assert dispatch_due_runs() == 1
@@ -85,7 +84,7 @@ def test_a_run_whose_worker_died_is_claimed_again_after_its_lease(alice_org, smt
     assert run.status == Run.Status.SUCCEEDED
     assert run.attempts == 2
     # The dead worker comes back to life: it no longer holds the run and does nothing.
-    assert execute_runs(dead_token) == 0
+    assert execute_runs(dead.token) == 0
     assert len(smtp_server.messages) == 1
 
 

@@ -20,7 +20,9 @@ from tests.factories import AutomationFactory
 PASSWORD_LINE = re.compile(r"^ {4}(\S{14})\s*$", re.MULTILINE)
 
 
-def test_delayed_password_mail_arrives_when_due_and_the_password_works(alice_org, smtp_server, django_capture_on_commit_callbacks):
+def test_delayed_password_mail_arrives_when_due_and_the_password_works(
+    alice_org, smtp_server, django_capture_on_commit_callbacks
+):
     automation = AutomationFactory(organization=alice_org, delay_unit="minutes", delay_value=1)
     start = timezone.now()
 

@@ -1,0 +1,167 @@
+"""Tenant isolation in the admin: alice and bob see Alice Org, charlie sees only his own.
+
+Every admin page is listed in PAGES; a new admin page must be added here.
+"""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from automations.models import Run
+from automations.services import record_event
+from notifications.models import OutboundMessage
+from tests.factories import AutomationFactory, ContactFactory, UserFactory
+
+
+def make_contact(org):
+    return ContactFactory(organization=org, email=f"someone@{org.slug}.example")
+
+
+def make_automation(org):
+    return AutomationFactory(organization=org, name=f"{org.slug} automation")
+
+
+def make_event(org):
+    event, _ = record_event(organization=org, type="contact_created", contact=make_contact(org), source=org.slug)
+    return event
+
+
+def make_run(org):
+    make_automation(org)
+    make_event(org)
+    return Run.objects.get(organization=org)
+
+
+def make_message(org):
+    return OutboundMessage.objects.create(
+        organization=org,
+        recipient=f"someone@{org.slug}.example",
+        subject=f"{org.slug} news",
+        from_email="x@example.com",
+    )
+
+
+def make_user(org):
+    return UserFactory(organization=org, username=f"{org.slug}-user")
+
+
+def the_organization(org):
+    return org
+
+
+PAGES = {
+    "contacts.organization": the_organization,
+    "contacts.user": make_user,
+    "contacts.contact": make_contact,
+    "automations.automation": make_automation,
+    "automations.event": make_event,
+    "automations.run": make_run,
+    "notifications.outboundmessage": make_message,
+}
+
+
+def urls(obj):
+    info = (obj._meta.app_label, obj._meta.model_name)
+    return {
+        "changelist": reverse("admin:{}_{}_changelist".format(*info)),
+        "change": reverse("admin:{}_{}_change".format(*info), args=[obj.pk]),
+        "delete": reverse("admin:{}_{}_delete".format(*info), args=[obj.pk]),
+        "history": reverse("admin:{}_{}_history".format(*info), args=[obj.pk]),
+    }
+
+
+def test_every_registered_admin_page_is_covered():
+    registered = {f"{model._meta.app_label}.{model._meta.model_name}" for model in admin.site._registry}
+    registered -= {"django_q.schedule", "django_q.success", "django_q.failure", "django_q.ormq", "auth.group"}
+    assert registered == set(PAGES)
+
+
+@pytest.mark.parametrize("label", PAGES)
+def test_charlie_gets_404_for_alice_objects(client, alice_org, charlie, label):
+    obj = PAGES[label](alice_org)
+    client.force_login(charlie)
+    for name, url in urls(obj).items():
+        if name == "changelist":
+            continue
+        assert client.get(url).status_code == 404, (label, name)
+    assert client.post(urls(obj)["delete"], {"post": "yes"}).status_code == 404
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+@pytest.mark.parametrize("label", PAGES)
+def test_changelist_shows_only_own_organization(client, alice, alice_org, charlie_org, label):
+    mine = PAGES[label](alice_org)
+    theirs = PAGES[label](charlie_org)
+    client.force_login(alice)
+    response = client.get(urls(mine)["changelist"])
+    assert response.status_code == 200
+    shown = list(response.context["cl"].result_list)
+    assert mine in shown
+    assert theirs not in shown
+
+
+@pytest.mark.parametrize("label", PAGES)
+def test_alice_can_open_her_own_objects(client, alice, alice_org, label):
+    obj = PAGES[label](alice_org)
+    client.force_login(alice)
+    assert client.get(urls(obj)["change"]).status_code == 200
+
+
+@pytest.mark.parametrize("label", PAGES)
+def test_host_admin_sees_every_organization(client, host_admin, alice_org, charlie_org, label):
+    mine, theirs = PAGES[label](alice_org), PAGES[label](charlie_org)
+    client.force_login(host_admin)
+    response = client.get(urls(mine)["changelist"])
+    shown = list(response.context["cl"].result_list)
+    assert mine in shown and theirs in shown
+
+
+def test_bob_the_marketer_cannot_manage_system_users(client, bob, alice_org):
+    user = make_user(alice_org)
+    client.force_login(bob)
+    assert client.get(urls(user)["changelist"]).status_code == 403
+    assert client.get(reverse("admin:contacts_user_add")).status_code == 403
+    assert client.get(urls(make_contact(alice_org))["change"]).status_code == 200
+
+
+def test_foreign_key_choices_are_limited_to_own_organization(client, alice, alice_org, charlie_org):
+    mine, theirs = make_contact(alice_org), make_contact(charlie_org)
+    my_user, their_user = make_user(alice_org), make_user(charlie_org)
+    client.force_login(alice)
+    form = client.get(reverse("admin:automations_automation_add")).context["adminform"].form
+    assert set(form.fields["target_contact"].queryset) == {mine}
+    assert my_user in form.fields["target_user"].queryset
+    assert their_user not in form.fields["target_user"].queryset
+    assert theirs not in form.fields["target_contact"].queryset
+    assert "organization" not in form.fields
+
+
+def test_contact_autocomplete_does_not_leak_other_organizations(client, alice, alice_org, charlie_org):
+    make_contact(alice_org)
+    make_contact(charlie_org)
+    client.force_login(alice)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "someone", "app_label": "automations", "model_name": "automation", "field_name": "target_contact"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["someone@alice.example"]
+
+
+def test_posted_organization_is_ignored_for_organization_users(client, alice, charlie_org):
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:contacts_contact_add"),
+        {"organization": charlie_org.pk, "email": "x@example.com", "language": "en", "attributes": "{}"},
+    )
+    assert response.status_code == 302
+    from contacts.models import Contact
+
+    assert Contact.objects.get(email="x@example.com").organization == alice.organization
+
+
+def test_organization_admin_cannot_create_host_administrators(client, alice):
+    client.force_login(alice)
+    form = client.get(reverse("admin:contacts_user_add")).context["adminform"].form
+    assert "is_superuser" not in form.fields
+    assert "organization" not in form.fields
