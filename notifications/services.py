@@ -94,7 +94,7 @@ def send_mail(
         raise error from exc
     message.status = OutboundMessage.Status.SENT
     message.sent_at = timezone.now()
-    message.provider_message_id = _provider_message_id(email) or message.message_id
+    message.provider_message_id = _provider_message_id(email)
     message.save(update_fields=["status", "sent_at", "provider_message_id"])
     return message
 
@@ -138,4 +138,6 @@ def _domain_of(address: str) -> str:
 
 def _provider_message_id(email: EmailMultiAlternatives) -> str:
     status = getattr(email, "anymail_status", None)
-    return (status.message_id or "") if status is not None else ""
+    if status is None or status.message_id is None:
+        return ""
+    return str(status.message_id)

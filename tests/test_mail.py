@@ -1,0 +1,56 @@
+"""Sending through Django's mail API: SMTP answers and anymail ESPs."""
+
+import pytest
+from django.core import mail as django_mail
+
+from contacts.models import Organization
+from engage.errors import PermanentError, TransientError
+from notifications.models import OutboundMessage
+from notifications.services import RenderedMail, send_mail
+
+MAIL = RenderedMail(subject="Hello", text="Your code is 123456", html="<p>Your code is 123456</p>", secrets=("123456",))
+
+
+@pytest.fixture
+def organization(db):
+    return Organization.objects.create(name="Mailers", slug="mailers")
+
+
+def test_accepted_mail_is_recorded_as_sent_with_its_message_id(organization, smtp_server):
+    message = send_mail(organization=organization, to="a@example.com", mail=MAIL)
+    [received] = smtp_server.messages
+    assert received["Message-ID"] == message.message_id
+    assert received["Subject"] == "Hello"
+    assert "123456" in received.get_body(("plain",)).get_content()
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.SENT
+    assert message.provider_message_id == ""  # plain SMTP has no provider id; Message-ID identifies it
+    assert "123456" not in message.text_body + message.html_body
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [("451 4.3.0 Mailbox busy, try later", TransientError), ("550 5.1.1 No such user", PermanentError)],
+)
+def test_smtp_answers_decide_between_retry_and_failure(organization, smtp_server, reply, error):
+    smtp_server.replies.append(reply)
+    with pytest.raises(error, match=reply.split()[0]):
+        send_mail(organization=organization, to="a@example.com", mail=MAIL)
+    message = OutboundMessage.objects.get()
+    assert message.status == OutboundMessage.Status.FAILED
+    assert reply.split(" ", 1)[1].split(",")[0] in message.error
+
+
+def test_unreachable_server_is_transient(organization, no_smtp_server):
+    with pytest.raises(TransientError, match="unreachable"):
+        send_mail(organization=organization, to="a@example.com", mail=MAIL)
+
+
+def test_any_anymail_esp_can_be_the_backend(organization, settings):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    message = send_mail(organization=organization, to="b@example.com", mail=MAIL)
+    [sent] = django_mail.outbox
+    assert sent.to == ["b@example.com"]
+    message.refresh_from_db()
+    assert message.provider_message_id == str(sent.anymail_status.message_id)
+    assert sent.extra_headers["Message-ID"] == message.message_id
