@@ -227,6 +227,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
         "mail.log": {"level": "WARNING"},  # aiosmtpd: one line per SMTP command otherwise
     },
 }
