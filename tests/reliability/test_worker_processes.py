@@ -113,6 +113,7 @@ def test_redis_is_broker_and_cache_when_configured():
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db
 def test_postgresql_is_the_database_when_configured():
     assert connection.vendor == "postgresql"
     with connection.cursor() as cursor:
