@@ -15,16 +15,32 @@ class Scope(models.TextChoices):
 
 class EventType(models.TextChoices):
     CONTACT_CREATED = "contact_created", _("Contact created")
+    REGISTERED = "registered", _("Registered")
+    PROFILE_CHANGED = "profile_changed", _("Profile data changed")
+    MEMBER_ADDED = "member_added", _("Member added to group")
+    SUBSCRIBED = "subscribed", _("Subscribed to group")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed from group")
     PASSWORD_REQUESTED = "password_requested", _("Contact requested a password")
+    PORTAL_LOGIN = "portal_login", _("Logged on to preference center")
     SYSTEM_USER_CREATED = "system_user_created", _("System user created")
+    CONTACT_IMPORT_FINISHED = "contact_import_finished", _("Contact import finished")
     MANUAL = "manual", _("Manual")
 
 
+K = frozenset({Scope.CONTACT})
+S = frozenset({Scope.SYSTEM})
 SCOPES: dict[str, frozenset[str]] = {
-    EventType.CONTACT_CREATED: frozenset({Scope.CONTACT}),
-    EventType.PASSWORD_REQUESTED: frozenset({Scope.CONTACT}),
-    EventType.SYSTEM_USER_CREATED: frozenset({Scope.SYSTEM}),
-    EventType.MANUAL: frozenset({Scope.CONTACT, Scope.SYSTEM}),
+    EventType.CONTACT_CREATED: K,
+    EventType.REGISTERED: K,
+    EventType.PROFILE_CHANGED: K,
+    EventType.MEMBER_ADDED: K,
+    EventType.SUBSCRIBED: K,
+    EventType.UNSUBSCRIBED: K,
+    EventType.PASSWORD_REQUESTED: K,
+    EventType.PORTAL_LOGIN: K,
+    EventType.SYSTEM_USER_CREATED: S,
+    EventType.CONTACT_IMPORT_FINISHED: S,
+    EventType.MANUAL: K | S,
 }
 
 

@@ -2,15 +2,37 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from automations.services import fire_manual_event
 from contacts import services
-from contacts.models import Contact, Organization, User
-from contacts.selectors import email_taken
-from contacts.tenancy import OrganizationScopedAdmin, is_host_admin, is_organization_admin
+from contacts.attributes import clean_attributes
+from contacts.models import (
+    AttributeDefinition,
+    ConsentRecord,
+    Contact,
+    Group,
+    Membership,
+    Organization,
+    Selection,
+    Tag,
+    Transaction,
+    User,
+)
+from contacts.selections import validate_definition
+from contacts.selectors import email_taken, selection_contacts
+from contacts.tenancy import (
+    OrganizationScopedAdmin,
+    ReadOnlyScopedAdmin,
+    is_host_admin,
+    is_organization_admin,
+    organization_of,
+    organization_of_form,
+)
 
 
 @admin.register(Organization)
@@ -96,24 +118,67 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["organization", "email", "first_name", "last_name", "language", "attributes"]
+        fields = [
+            "organization", "email", "salutation", "first_name", "last_name", "phone", "language", "external_ref",
+            "tags", "attributes",
+        ]  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
         email = cleaned.get("email")
-        organization = cleaned.get("organization") or getattr(self.instance, "organization", None)
+        organization = organization_of_form(self)
         if email and organization and email_taken(organization=organization, email=email, exclude_pk=self.instance.pk):
             self.add_error("email", _("This organization already has a contact with this e-mail address."))
+        if organization and "attributes" in cleaned:
+            try:
+                cleaned["attributes"] = clean_attributes(organization, cleaned["attributes"])
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.add_error("attributes", f"{key}: {message}")
         return cleaned
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["group", "state", "reason", "changed_at"]
+    readonly_fields = ["changed_at"]
+    autocomplete_fields = ["group"]
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        organization = organization_of(request)
+        if db_field.name == "group" and organization is not None:
+            kwargs["queryset"] = Group.objects.filter(organization=organization)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TransactionInline(admin.TabularInline):
+    """The contact's timeline, newest first."""
+
+    model = Transaction
+    extra = 0
+    fields = ["occurred_at", "type", "data"]
+    readonly_fields = fields
+    ordering = ["-occurred_at"]
+    verbose_name_plural = _("transactions (timeline)")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Contact)
 class ContactAdmin(OrganizationScopedAdmin):
     form = ContactForm
     list_display = ["email", "first_name", "last_name", "language", "has_password", "created_at"]
-    list_filter = ["organization", "language"]
-    search_fields = ["email", "first_name", "last_name"]
+    list_filter = ["organization", "language", "tags"]
+    search_fields = ["email", "first_name", "last_name", "external_ref"]
     readonly_fields = ["has_password", "created_at", "updated_at"]
+    filter_horizontal = ["tags"]
+    inlines = [MembershipInline, TransactionInline]
     actions = [fire_manual_events]
 
     @admin.display(boolean=True, description=_("password set"))
@@ -124,3 +189,113 @@ class ContactAdmin(OrganizationScopedAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             services.contact_created(obj)
+
+
+@admin.register(Tag)
+class TagAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "contact_count"]
+    list_filter = ["organization"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(contact_total=Count("contacts"))
+
+    @admin.display(description=_("contacts"), ordering="contact_total")
+    def contact_count(self, obj: Tag) -> int:
+        return obj.contact_total
+
+
+@admin.register(Group)
+class GroupAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "is_public", "double_opt_in", "receiving_count"]
+    list_filter = ["organization", "is_public", "double_opt_in"]
+    search_fields = ["name", "description"]
+
+    def get_queryset(self, request: HttpRequest):
+        receiving = Count("memberships", filter=Q(memberships__state__in=Membership.RECEIVING))
+        return super().get_queryset(request).annotate(receiving_total=receiving)
+
+    @admin.display(description=_("receiving"), ordering="receiving_total")
+    def receiving_count(self, obj: Group) -> int:
+        return obj.receiving_total
+
+
+class AttributeDefinitionForm(forms.ModelForm):
+    class Meta:
+        model = AttributeDefinition
+        fields = ["organization", "key", "label", "type", "choices", "required"]
+
+    def clean(self):
+        cleaned = super().clean()
+        choices = cleaned.get("choices")
+        if cleaned.get("type") == AttributeDefinition.Type.CHOICE:
+            if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c for c in choices):
+                self.add_error("choices", _('List the allowed values, e.g. ["gold", "silver"].'))
+        elif choices:
+            self.add_error("choices", _("Only choice attributes have choices."))
+        key, organization = (
+            cleaned.get("key"),
+            cleaned.get("organization") or getattr(self.instance, "organization", None),
+        )
+        if key and organization:
+            others = AttributeDefinition.objects.filter(organization=organization, key=key).exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("key", _("This organization already has an attribute with this key."))
+        return cleaned
+
+
+@admin.register(AttributeDefinition)
+class AttributeDefinitionAdmin(OrganizationScopedAdmin):
+    form = AttributeDefinitionForm
+    list_display = ["label", "key", "type", "required"]
+    list_filter = ["organization", "type"]
+    search_fields = ["label", "key"]
+
+
+class SelectionForm(forms.ModelForm):
+    class Meta:
+        model = Selection
+        fields = ["organization", "name", "description", "definition"]
+        help_texts = {
+            "definition": _(
+                '{"match": "all" | "any", "conditions": [{"field": "language", "op": "eq", "value": "de"}, '
+                '{"attribute": "score", "op": "gte", "value": 10}, {"tag": "customer"}, '
+                '{"group": 3, "state": "receiving"}, {"transaction": "order", "within_days": 30}, '
+                '{"match": "any", "conditions": [...]}]}. Operators: eq, ne, contains, startswith, gt, gte, lt, lte, '
+                'in, empty, not_empty; "negate": true inverts a condition.'
+            )
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        organization = organization_of_form(self)
+        if organization and "definition" in cleaned:
+            try:
+                validate_definition(organization, cleaned["definition"])
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.add_error("definition", message)
+        return cleaned
+
+
+@admin.register(Selection)
+class SelectionAdmin(OrganizationScopedAdmin):
+    form = SelectionForm
+    list_display = ["name", "description", "updated_at"]
+    list_filter = ["organization"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["current_count"]
+
+    @admin.display(description=_("contacts matching now"))
+    def current_count(self, obj: Selection) -> str:
+        if obj.pk is None:
+            return "—"
+        return str(selection_contacts(obj).count())
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(ReadOnlyScopedAdmin):
+    list_display = ["at", "contact", "group", "action", "source", "ip_address"]
+    list_filter = ["organization", "action", "source"]
+    search_fields = ["contact__email"]
+    date_hierarchy = "at"

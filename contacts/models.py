@@ -4,6 +4,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,6 +61,24 @@ class User(AbstractUser):
         ]
 
 
+class Tag(models.Model):
+    """A label that classifies contacts ("customer", "newsletter-2026")."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [models.UniqueConstraint("organization", Lower("name"), name="tag_name_unique_per_organization")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Contact(models.Model):
     """A person who receives mail. Contacts never log in to the admin; they may log in to
     the preference center with a password that is stored only as an Argon2 hash."""
@@ -68,12 +87,22 @@ class Contact(models.Model):
         EN = "en", _("English")
         DE = "de", _("German")
 
+    class Salutation(models.TextChoices):
+        NONE = "", _("(none)")
+        MS = "ms", _("Ms")
+        MR = "mr", _("Mr")
+        MX = "mx", _("Mx")
+
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     email = models.EmailField(_("e-mail"), max_length=254)
+    salutation = models.CharField(_("salutation"), max_length=8, choices=Salutation.choices, blank=True, default="")
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.EN)
+    external_ref = models.CharField(_("external reference"), max_length=255, blank=True, db_index=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
     password = models.CharField(_("preference-center password"), max_length=256, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -105,3 +134,169 @@ class Contact(models.Model):
 
     def check_password(self, raw_password: str) -> bool:
         return bool(self.password) and check_password(raw_password, self.password)
+
+
+class AttributeDefinition(models.Model):
+    """A custom contact attribute of an organization, with the type its values must have."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", _("text")
+        NUMBER = "number", _("number")
+        DATE = "date", _("date")
+        BOOLEAN = "boolean", _("yes/no")
+        CHOICE = "choice", _("choice")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    key = models.SlugField(_("key"), max_length=64, help_text=_("Used in CSV columns, the API and dynamic text."))
+    label = models.CharField(_("label"), max_length=100)
+    type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.TEXT)
+    choices = models.JSONField(
+        _("choices"), default=list, blank=True, help_text=_("For choice attributes: the values allowed.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = _("custom attribute")
+        verbose_name_plural = _("custom attributes")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="attribute_key_unique_per_organization")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Group(models.Model):
+    """A mailing list. Contacts are members with a state; public groups are offered in the
+    preference center; double opt-in groups count a subscription only once confirmed."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    is_public = models.BooleanField(_("public"), default=False, help_text=_("Offered in the preference center."))
+    double_opt_in = models.BooleanField(_("double opt-in"), default=False)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="group_name_unique_per_organization")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class State(models.TextChoices):
+        MEMBER = "member", _("member")
+        PENDING = "pending", _("waiting for confirmation")
+        SUBSCRIBED = "subscribed", _("subscribed")
+        UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
+        BLACKLISTED = "blacklisted", _("blacklisted")
+
+    # The states in which a contact receives the group's mail.
+    RECEIVING = (State.MEMBER, State.SUBSCRIBED)
+
+    group = models.ForeignKey(Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="memberships")
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.MEMBER)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["group", "contact"], name="membership_unique")]
+        indexes = [models.Index(fields=["group", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact} · {self.group} · {self.get_state_display()}"
+
+
+class Transaction(models.Model):
+    """A timestamped fact about a contact (an order, a ticket, a survey answer)."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="transactions"
+    )
+    type = models.CharField(_("type"), max_length=64)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        # "has a transaction of type X in the last N days" walks this index.
+        indexes = [models.Index(fields=["organization", "type", "occurred_at"], name="transaction_type_time")]
+
+    def __str__(self) -> str:
+        return f"{self.type} · {self.occurred_at:%Y-%m-%d}"
+
+
+class Selection(models.Model):
+    """A saved set of conditions on contacts (see contacts/selections.py for the format).
+    Evaluated when it is used, never stored as a list of contacts."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    definition = models.JSONField(_("conditions"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("selection")
+        verbose_name_plural = _("selections")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsentRecord(models.Model):
+    """Proof of what a contact agreed to, when, from where. Never edited, kept after erasure
+    of the contact's personal data only in anonymous form."""
+
+    class Action(models.TextChoices):
+        SUBSCRIBE_REQUESTED = "subscribe_requested", _("asked to subscribe (waiting for confirmation)")
+        SUBSCRIBED = "subscribed", _("subscribed")
+        CONFIRMED = "confirmed", _("confirmed the subscription")
+        UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, on_delete=models.SET_NULL, related_name="consents"
+    )
+    group = models.ForeignKey(Group, verbose_name=_("group"), null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=64)
+    text = models.TextField(_("what was agreed to"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"

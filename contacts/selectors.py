@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contacts.models import Contact, Organization
+from contacts.models import Contact, Organization, Selection
+from contacts.selections import matching_contacts
 
 
 def email_taken(*, organization: Organization, email: str, exclude_pk: int | None = None) -> bool:
@@ -10,3 +11,13 @@ def email_taken(*, organization: Organization, email: str, exclude_pk: int | Non
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return others.exists()
+
+
+def selection_contacts(selection: Selection):
+    """The contacts that match a selection now."""
+    return matching_contacts(selection.organization, selection.definition)
+
+
+def selection_matches(selection: Selection, contact: Contact) -> bool:
+    """Whether one contact matches a selection now (one EXISTS query)."""
+    return selection_contacts(selection).filter(pk=contact.pk).exists()

@@ -6,10 +6,12 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from automations.events import EventType
 from automations.services import record_event
-from contacts.models import Contact, Organization, User
+from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Tag, Transaction, User
+from engage.errors import PermanentError
 
 # No 0/O, 1/l/I: a password read from a mail is typed by hand.
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
@@ -43,3 +45,165 @@ def system_user_created(user: User, *, source: str = "admin") -> None:
 @transaction.atomic
 def request_password(*, contact: Contact, source: str = "portal") -> None:
     record_event(organization=contact.organization, type=EventType.PASSWORD_REQUESTED, contact=contact, source=source)
+
+
+# --- Groups ---------------------------------------------------------------------------
+class MembershipRefused(PermanentError):
+    """The contact may not join this group (blacklisted)."""
+
+
+def _membership(contact: Contact, group: Group) -> Membership:
+    if group.organization_id != contact.organization_id:
+        raise PermanentError("The group belongs to another organization.")
+    membership, _ = Membership.objects.select_for_update().get_or_create(
+        group=group, contact=contact, defaults={"state": Membership.State.UNSUBSCRIBED}
+    )
+    return membership
+
+
+def _set_state(membership: Membership, state: str, *, reason: str = "") -> bool:
+    """Change the state; returns whether anything changed."""
+    if membership.state == state and membership.reason == reason:
+        return False
+    membership.state = state
+    membership.reason = reason
+    membership.save(update_fields=["state", "reason", "changed_at"])
+    return True
+
+
+def _consent(
+    contact: Contact, group: Group, action: str, *, ip_address: str | None, source: str, text: str = ""
+) -> ConsentRecord:
+    return ConsentRecord.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        group=group,
+        action=action,
+        ip_address=ip_address,
+        source=source,
+        text=text or f"{group.name}: {group.description}".strip(": "),
+    )
+
+
+@transaction.atomic
+def add_member(*, contact: Contact, group: Group, source: str = "engage") -> Membership:
+    """Make a contact a member (added by the organization, not subscribed by themselves)."""
+    membership = _membership(contact, group)
+    if membership.state == Membership.State.BLACKLISTED:
+        raise MembershipRefused(f"{contact.email} is blacklisted for {group.name}.")
+    if membership.state not in Membership.RECEIVING and _set_state(membership, Membership.State.MEMBER):
+        _group_event(EventType.MEMBER_ADDED, contact, group, source=source)
+    return membership
+
+
+@transaction.atomic
+def subscribe(*, contact: Contact, group: Group, source: str, ip_address: str | None = None) -> Membership:
+    """The contact asks to receive the group's mail. For a double opt-in group the
+    subscription waits for the confirmation link that this sends."""
+    membership = _membership(contact, group)
+    if membership.state == Membership.State.BLACKLISTED:
+        raise MembershipRefused(f"{contact.email} is blacklisted for {group.name}.")
+    if membership.state in Membership.RECEIVING:
+        return membership
+    if group.double_opt_in:
+        _set_state(membership, Membership.State.PENDING)
+        _consent(contact, group, ConsentRecord.Action.SUBSCRIBE_REQUESTED, ip_address=ip_address, source=source)
+        transaction.on_commit(lambda: _send_confirmation_later(membership.pk))
+        return membership
+    _set_state(membership, Membership.State.SUBSCRIBED)
+    _consent(contact, group, ConsentRecord.Action.SUBSCRIBED, ip_address=ip_address, source=source)
+    _group_event(EventType.SUBSCRIBED, contact, group, source=source)
+    return membership
+
+
+@transaction.atomic
+def confirm_subscription(
+    *, membership_id: int, ip_address: str | None = None, source: str = "confirmation link"
+) -> Membership:
+    membership = Membership.objects.select_for_update().select_related("group", "contact").get(pk=membership_id)
+    if membership.state == Membership.State.PENDING:
+        _set_state(membership, Membership.State.SUBSCRIBED)
+        _consent(
+            membership.contact, membership.group, ConsentRecord.Action.CONFIRMED, ip_address=ip_address, source=source
+        )
+        _group_event(EventType.SUBSCRIBED, membership.contact, membership.group, source=source)
+    return membership
+
+
+@transaction.atomic
+def unsubscribe(
+    *, contact: Contact, group: Group, source: str, reason: str = "", ip_address: str | None = None
+) -> Membership:
+    membership = _membership(contact, group)
+    if membership.state in {Membership.State.UNSUBSCRIBED, Membership.State.BLACKLISTED}:
+        return membership
+    _set_state(membership, Membership.State.UNSUBSCRIBED, reason=reason[:500])
+    _consent(contact, group, ConsentRecord.Action.UNSUBSCRIBED, ip_address=ip_address, source=source, text=reason)
+    _group_event(EventType.UNSUBSCRIBED, contact, group, source=source, reason=reason)
+    return membership
+
+
+def unsubscribe_all(*, contact: Contact, source: str, reason: str = "", ip_address: str | None = None) -> int:
+    groups = Group.objects.filter(
+        memberships__contact=contact, memberships__state__in=[*Membership.RECEIVING, Membership.State.PENDING]
+    )
+    count = 0
+    for group in groups:
+        unsubscribe(contact=contact, group=group, source=source, reason=reason, ip_address=ip_address)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def blacklist(*, contact: Contact, group: Group, reason: str = "", source: str = "engage") -> Membership:
+    membership = _membership(contact, group)
+    _set_state(membership, Membership.State.BLACKLISTED, reason=reason[:500])
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, contact: Contact, group: Group) -> bool:
+    """Forget the membership (unlike unsubscribe, which keeps the opt-out)."""
+    deleted, _ = (
+        Membership.objects.filter(contact=contact, group=group).exclude(state=Membership.State.BLACKLISTED).delete()
+    )
+    return bool(deleted)
+
+
+def _group_event(type: str, contact: Contact, group: Group, *, source: str, **extra: str) -> None:
+    payload = {"group": {"id": group.pk, "name": group.name}, **extra}
+    record_event(organization=contact.organization, type=type, contact=contact, payload=payload, source=source)
+
+
+def _send_confirmation_later(membership_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("contacts.tasks.send_subscription_confirmation", membership_id)
+
+
+# --- Transactions and tags --------------------------------------------------------------
+@transaction.atomic
+def add_transaction(*, contact: Contact, type: str, data: dict | None = None, occurred_at=None) -> Transaction:
+    return Transaction.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        type=type,
+        data=data or {},
+        occurred_at=occurred_at or timezone.now(),
+    )
+
+
+@transaction.atomic
+def add_tag(*, contact: Contact, name: str) -> Tag:
+    tag = Tag.objects.filter(organization_id=contact.organization_id, name__iexact=name).first()
+    if tag is None:
+        tag = Tag.objects.create(organization_id=contact.organization_id, name=name)
+    contact.tags.add(tag)
+    return tag
+
+
+@transaction.atomic
+def remove_tag(*, contact: Contact, name: str) -> bool:
+    tags = list(contact.tags.filter(name__iexact=name))
+    contact.tags.remove(*tags)
+    return bool(tags)

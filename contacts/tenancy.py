@@ -20,6 +20,13 @@ def organization_of(request: HttpRequest) -> Organization | None:
     return user.organization
 
 
+def organization_of_form(form) -> Organization | None:
+    """The organization an admin form's object belongs to: chosen in the form by a host
+    administrator, or set on the instance for everybody else (see get_form below)."""
+    chosen = getattr(form, "cleaned_data", {}).get("organization")
+    return chosen or getattr(form.instance, "organization", None)
+
+
 def is_host_admin(request: HttpRequest) -> bool:
     return request.user.is_active and request.user.is_superuser
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from automations.models import Run
+from contacts.models import AttributeDefinition, ConsentRecord, Group, Selection, Tag
 from automations.services import record_event
 from notifications.models import OutboundMessage
 from tests.factories import AutomationFactory, ContactFactory, UserFactory
@@ -49,6 +50,26 @@ def the_organization(org):
     return org
 
 
+def make_tag(org):
+    return Tag.objects.create(organization=org, name=f"{org.slug}-tag")
+
+
+def make_group(org):
+    return Group.objects.create(organization=org, name=f"{org.slug} news")
+
+
+def make_attribute(org):
+    return AttributeDefinition.objects.create(organization=org, key=f"{org.slug}_score", label="Score", type="number")
+
+
+def make_selection(org):
+    return Selection.objects.create(organization=org, name=f"{org.slug} selection", definition={"conditions": []})
+
+
+def make_consent(org):
+    return ConsentRecord.objects.create(organization=org, contact=make_contact(org), action="subscribed", source="test")
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -57,6 +78,11 @@ PAGES = {
     "automations.event": make_event,
     "automations.run": make_run,
     "notifications.outboundmessage": make_message,
+    "contacts.tag": make_tag,
+    "contacts.group": make_group,
+    "contacts.attributedefinition": make_attribute,
+    "contacts.selection": make_selection,
+    "contacts.consentrecord": make_consent,
 }
 
 
