@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint fmt migrate install clean
+.PHONY: run test browser check lint migrate install clean
 
 ## Install into .venv, migrate, create demo data, then start web + worker + dispatcher + mail sink.
 run: install migrate
@@ -19,8 +19,14 @@ run: install migrate
 	wait -n
 
 ## Install and run the whole test suite (plus lint and migration checks).
-test: install check
+test: install browser check
 	$(BIN)/pytest
+
+## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 check: install
 	$(BIN)/ruff check .

@@ -35,8 +35,35 @@ from contacts.tenancy import (
 )
 
 
+class OrganizationForm(forms.ModelForm):
+    logo_url = forms.URLField(label=_("logo URL"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Organization
+        fields = ["name", "slug", "logo_url", "portal_host", "portal_editable_fields"]
+
+    def clean_portal_editable_fields(self) -> list[str]:
+        names = self.cleaned_data.get("portal_editable_fields") or []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValidationError(_('List field names, e.g. ["first_name", "language"].'))
+        allowed = set(Organization.EDITABLE_FIELDS)
+        if self.instance.pk:
+            allowed |= set(AttributeDefinition.objects.filter(organization=self.instance).values_list("key", flat=True))
+        unknown = [n for n in names if n not in allowed]
+        if unknown:
+            raise ValidationError(
+                _("Unknown fields: %(unknown)s. Allowed: %(allowed)s.")
+                % {"unknown": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}
+            )
+        return names
+
+    def clean_portal_host(self) -> str | None:
+        return (self.cleaned_data.get("portal_host") or "").strip().lower() or None
+
+
 @admin.register(Organization)
 class OrganizationAdmin(OrganizationScopedAdmin):
+    form = OrganizationForm
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -46,6 +73,11 @@ class OrganizationAdmin(OrganizationScopedAdmin):
 
     def get_prepopulated_fields(self, request: HttpRequest, obj=None):
         return self.prepopulated_fields if is_host_admin(request) else {}
+
+    def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.organization_created(obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_host_admin(request)

@@ -8,11 +8,33 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def default_editable_fields() -> list[str]:
+    return ["salutation", "first_name", "last_name", "language"]
+
+
 class Organization(models.Model):
     """The tenant: every contact, automation, event and message belongs to one."""
 
+    # What a contact may change in the preference center, besides the e-mail address.
+    EDITABLE_FIELDS = ("salutation", "first_name", "last_name", "phone", "language")
+
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    logo_url = models.URLField(_("logo URL"), blank=True, help_text=_("Shown at the top of the preference center."))
+    portal_host = models.CharField(
+        _("preference-center host name"),
+        max_length=253,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Optional own host name (e.g. preferences.example.com) that serves this preference center."),
+    )
+    portal_editable_fields = models.JSONField(
+        _("fields contacts may edit"),
+        default=default_editable_fields,
+        blank=True,
+        help_text=_("Any of: salutation, first_name, last_name, phone, language, and custom attribute keys."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -300,3 +322,22 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginFailure(models.Model):
+    """A failed preference-center login. Counted per address and per IP across every web
+    process; old rows are deleted by the periodic clean-up."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    email = models.CharField(max_length=254)  # lower-cased
+    ip_address = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "email", "at"], name="loginfailure_email"),
+            models.Index(fields=["ip_address", "at"], name="loginfailure_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M}"

@@ -23,6 +23,30 @@ def generate_password(length: int = PASSWORD_LENGTH) -> str:
 
 
 @transaction.atomic
+def create_organization(*, name: str, slug: str, **fields: Any) -> Organization:
+    organization = Organization(name=name, slug=slug, **fields)
+    organization.full_clean()
+    organization.save()
+    organization_created(organization)
+    return organization
+
+
+def organization_created(organization: Organization) -> None:
+    """Every new organization starts with the customer's own model: a contact who asks
+    for a password in the preference center gets a new one."""
+    from automations.models import Automation
+
+    Automation.objects.create(
+        organization=organization,
+        name="Preference center: send a new password on request",
+        description="Answers “forgot password” in the preference center with a new random password.",
+        event_type=EventType.PASSWORD_REQUESTED,
+        job_type="send_password_to_contact",
+        target=Automation.Target.EVENT,
+    )
+
+
+@transaction.atomic
 def create_contact(*, organization: Organization, email: str, source: str = "engage", **fields: Any) -> Contact:
     contact = Contact(organization=organization, email=email, **fields)
     contact.full_clean(validate_unique=False)
@@ -207,3 +231,67 @@ def remove_tag(*, contact: Contact, name: str) -> bool:
     tags = list(contact.tags.filter(name__iexact=name))
     contact.tags.remove(*tags)
     return bool(tags)
+
+
+# --- Preference center ------------------------------------------------------------------
+@transaction.atomic
+def update_profile(
+    *, contact: Contact, fields: dict[str, Any], attributes: dict[str, Any] | None = None, source: str = "portal"
+) -> list[str]:
+    """Change standard fields and attributes; fires *profile data changed* with the names
+    of what changed. Returns those names (empty: nothing changed, no event).
+
+    Compares with the stored row, not with `contact` (a model form may have changed it)."""
+    stored = Contact.objects.select_for_update().get(pk=contact.pk)
+    changed = [name for name, value in fields.items() if getattr(stored, name) != value]
+    for name in changed:
+        setattr(stored, name, fields[name])
+    for key, value in (attributes or {}).items():
+        if stored.attributes.get(key) != value:
+            stored.attributes[key] = value
+            changed.append(key)
+    if changed:
+        stored.save()
+        record_event(
+            organization=stored.organization,
+            type=EventType.PROFILE_CHANGED,
+            contact=stored,
+            payload={"changed": changed},
+            source=source,
+        )
+    return changed
+
+
+@transaction.atomic
+def set_contact_password(*, contact: Contact, password: str) -> None:
+    contact.set_password(password)
+    contact.save(update_fields=["password", "updated_at"])
+
+
+@transaction.atomic
+def register(
+    *,
+    organization: Organization,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "en",
+    groups: list[Group] | tuple = (),
+    ip_address: str | None = None,
+) -> Contact | None:
+    """Sign-up in the preference center. An address that is already a contact changes
+    nothing (and the page says the same as for a new one, so it reveals nobody)."""
+    if Contact.objects.filter(organization=organization, email__iexact=email).exists():
+        return None
+    contact = create_contact(
+        organization=organization,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+        source="portal",
+    )
+    record_event(organization=organization, type=EventType.REGISTERED, contact=contact, source="portal")
+    for group in groups:
+        subscribe(contact=contact, group=group, source="portal registration", ip_address=ip_address)
+    return contact

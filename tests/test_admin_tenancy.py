@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from automations.models import Run
-from contacts.models import AttributeDefinition, ConsentRecord, Group, Selection, Tag
 from automations.services import record_event
+from contacts.models import AttributeDefinition, ConsentRecord, Group, Selection, Tag
 from notifications.models import OutboundMessage
 from tests.factories import AutomationFactory, ContactFactory, UserFactory
 
@@ -191,3 +191,21 @@ def test_organization_admin_cannot_create_host_administrators(client, alice):
     form = client.get(reverse("admin:contacts_user_add")).context["adminform"].form
     assert "is_superuser" not in form.fields
     assert "organization" not in form.fields
+
+
+def test_organization_admin_checks_the_editable_fields(client, alice, alice_org):
+    client.force_login(alice)
+    url = reverse("admin:contacts_organization_change", args=[alice_org.pk])
+    data = {
+        "name": "Alice Org",
+        "logo_url": "",
+        "portal_host": "",
+        "portal_editable_fields": '["first_name", "password"]',
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Unknown fields: password" in str(response.context["adminform"].form.errors)
+    data["portal_editable_fields"] = '["first_name", "phone"]'
+    assert client.post(url, data).status_code == 302
+    alice_org.refresh_from_db()
+    assert alice_org.portal_editable_fields == ["first_name", "phone"]

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         password = os.environ.get("DEMO_PASSWORD", "engage-demo")
-        organization, _ = Organization.objects.get_or_create(slug="demo", defaults={"name": "Demo Company"})
+        organization = Organization.objects.filter(slug="demo").first() or services.create_organization(
+            name="Demo Company", slug="demo"
+        )
         host, _ = User.objects.get_or_create(
             username="admin", defaults={"is_superuser": True, "is_staff": True, "email": "admin@engage.localhost"}
         )

@@ -1,0 +1,94 @@
+"""Preference-center login: password check, lockout and the contact's session.
+
+- After MAX_FAILURES failed logins for one address within FAILURE_WINDOW, that address is
+  locked for LOCKOUT after each further failure; an IP address that fails IP_MAX_FAILURES
+  times within IP_WINDOW is locked as well. Failures are rows in the database, so every
+  web process on every machine counts the same.
+- An unknown address, a contact without a password and a wrong password give the same
+  answer after the same Argon2 work, so the form does not tell who is a contact.
+- A successful login starts a new session id (no fixation) and clears the address's
+  failures.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import cache
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.http import HttpRequest
+from django.utils import timezone
+
+from automations.events import EventType
+from automations.services import record_event
+from contacts.models import Contact, LoginFailure, Organization
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(hours=24)
+LOCKOUT = timedelta(minutes=20)
+IP_MAX_FAILURES = 30
+IP_WINDOW = timedelta(hours=1)
+
+
+class LockedOut(Exception):
+    """Too many failures: no password is checked until the lock ends."""
+
+
+@cache
+def _dummy_hash() -> str:
+    return make_password(secrets.token_urlsafe(16))
+
+
+def is_locked(organization: Organization, email: str, ip_address: str | None) -> bool:
+    now = timezone.now()
+    failures = LoginFailure.objects.filter(organization=organization, email=email.lower(), at__gte=now - FAILURE_WINDOW)
+    recent = list(failures.order_by("-at").values_list("at", flat=True)[:MAX_FAILURES])
+    if len(recent) >= MAX_FAILURES and recent[0] > now - LOCKOUT:
+        return True
+    if ip_address:
+        from_ip = LoginFailure.objects.filter(ip_address=ip_address, at__gte=now - IP_WINDOW).count()
+        if from_ip >= IP_MAX_FAILURES:
+            return True
+    return False
+
+
+def authenticate(organization: Organization, email: str, password: str, ip_address: str | None) -> Contact | None:
+    """The contact whose address and password these are, or None. Raises LockedOut."""
+    if is_locked(organization, email, ip_address):
+        raise LockedOut
+    contact = Contact.objects.filter(organization=organization, email__iexact=email.strip()).first()
+    stored = contact.password if contact is not None and contact.password else _dummy_hash()
+    valid = check_password(password, stored) and contact is not None and bool(contact.password)
+    if not valid:
+        LoginFailure.objects.create(organization=organization, email=email.strip().lower()[:254], ip_address=ip_address)
+        return None
+    LoginFailure.objects.filter(organization=organization, email=contact.email.lower()).delete()
+    return contact
+
+
+def session_key(organization: Organization) -> str:
+    return f"portal:{organization.pk}"
+
+
+def log_in(request: HttpRequest, contact: Contact) -> None:
+    request.session.cycle_key()
+    request.session[session_key(contact.organization)] = contact.pk
+    record_event(organization=contact.organization, type=EventType.PORTAL_LOGIN, contact=contact, source="portal")
+
+
+def log_out(request: HttpRequest) -> None:
+    request.session.flush()
+
+
+def current_contact(request: HttpRequest, organization: Organization) -> Contact | None:
+    contact_id = request.session.get(session_key(organization))
+    if contact_id is None:
+        return None
+    return Contact.objects.filter(organization=organization, pk=contact_id).first()
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips);
+    # X-Forwarded-For is not trusted here because anybody can send it.
+    return request.META.get("REMOTE_ADDR") or None
