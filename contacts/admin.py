@@ -2,19 +2,24 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ExportActionMixin
 
 from automations.services import fire_manual_event
-from contacts import services
+from contacts import imports, services
 from contacts.attributes import clean_attributes
 from contacts.models import (
     AttributeDefinition,
     ConsentRecord,
     Contact,
+    ContactImport,
     Group,
     Membership,
     Organization,
@@ -23,6 +28,7 @@ from contacts.models import (
     Transaction,
     User,
 )
+from contacts.resources import ContactResource
 from contacts.selections import validate_definition
 from contacts.selectors import email_taken, selection_contacts
 from contacts.tenancy import (
@@ -203,8 +209,9 @@ class TransactionInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(OrganizationScopedAdmin):
+class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     form = ContactForm
+    resource_classes = [ContactResource]
     list_display = ["email", "first_name", "last_name", "language", "has_password", "created_at"]
     list_filter = ["organization", "language", "tags"]
     search_fields = ["email", "first_name", "last_name", "external_ref"]
@@ -212,6 +219,9 @@ class ContactAdmin(OrganizationScopedAdmin):
     filter_horizontal = ["tags"]
     inlines = [MembershipInline, TransactionInline]
     actions = [fire_manual_events]
+
+    def get_export_resource_classes(self, request: HttpRequest) -> list:
+        return [ContactResource.for_organization(organization_of(request))]
 
     @admin.display(boolean=True, description=_("password set"))
     def has_password(self, obj: Contact) -> bool:
@@ -331,3 +341,124 @@ class ConsentRecordAdmin(ReadOnlyScopedAdmin):
     list_filter = ["organization", "action", "source"]
     search_fields = ["contact__email"]
     date_hierarchy = "at"
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, comma or semicolon separated, first line the column names: email (required), salutation, "
+            "first_name, last_name, phone, language, external_ref, tags, groups (names separated by commas) and "
+            "attr:<key> for custom attributes. Rows are matched by e-mail: existing contacts are updated."
+        ),
+    )
+
+
+@admin.register(ContactImport)
+class ContactImportAdmin(OrganizationScopedAdmin):
+    list_display = ["file_name", "status", "progress", "created_count", "updated_count", "error_count", "created_at"]
+    list_filter = ["organization", "status"]
+    fields = [
+        "organization", "file_name", "status", "progress", "created_count", "updated_count", "skipped_count",
+        "error_count", "failure", "created_by", "created_at", "finished_at", "preview_table", "error_table",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "<int:object_id>/start/",
+                self.admin_site.admin_view(self.start_view),
+                name="contacts_contactimport_start",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        organization = organization_of(request)
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            if organization is None:
+                form.add_error(None, _("Host administrators import from within an organization's account."))
+            else:
+                upload = form.cleaned_data["file"]
+                try:
+                    contact_import = imports.create_import(
+                        organization=organization, file_name=upload.name, binary=upload.file, user=request.user
+                    )
+                except imports.ImportFileError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    return redirect("admin:contacts_contactimport_change", contact_import.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import contacts from CSV"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/contacts/contactimport/upload.html", context, status=400 if form.errors else 200
+        )
+
+    def start_view(self, request: HttpRequest, object_id: int):
+        contact_import = self.get_object(request, str(object_id))
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        imports.start_import(contact_import)
+        self.message_user(request, _("The import has started."), messages.SUCCESS)
+        return redirect("admin:contacts_contactimport_change", contact_import.pk)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        contact_import = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_start": contact_import.status == ContactImport.Status.UPLOADED and self.has_add_permission(request),
+            "refresh": contact_import.status in {ContactImport.Status.QUEUED, ContactImport.Status.RUNNING},
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj: ContactImport) -> str:
+        return format_html(
+            '<progress max="100" value="{}"></progress> {} / {}',
+            obj.progress_percent,
+            obj.processed_rows,
+            obj.total_rows,
+        )
+
+    @admin.display(description=_("preview (first rows, nothing saved yet)"))
+    def preview_table(self, obj: ContactImport) -> str:
+        return _rows_table(obj.preview.get("rows", []), show_action=True)
+
+    @admin.display(description=_("rows with errors"))
+    def error_table(self, obj: ContactImport) -> str:
+        return _rows_table(obj.errors, show_action=False)
+
+
+def _rows_table(rows: list[dict], *, show_action: bool) -> str:
+    if not rows:
+        return "—"
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                row["line"],
+                row.get("action", "") if show_action else "",
+                "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in row.get("errors", {}).items())
+                or row.get("email", ""),
+            )
+            for row in rows
+        ),
+    )
+    head = format_html(
+        "<tr><th>{}</th><th>{}</th><th>{}</th></tr>", _("line"), _("action") if show_action else "", _("details")
+    )
+    return format_html("<table>{}{}</table>", head, body)

@@ -1,7 +1,11 @@
 """django-q2 task entry points of the contacts app."""
 
-from contacts import mails
+from contacts import imports, mails
 
 
 def send_subscription_confirmation(membership_id: int) -> None:
     mails.send_subscription_confirmation(membership_id)
+
+
+def run_contact_import(import_id: int) -> None:
+    imports.run_import(import_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats.base_formats import CSV
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "anymail",
+    "import_export",
     "engage",
     "contacts",
     "automations",
@@ -203,6 +205,9 @@ EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Engage <noreply@engage.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in env.ENVIRON.items() if key.startswith("ANYMAIL_")}
+
+# Contacts are exported as CSV (Excel opens it; no extra format libraries needed).
+EXPORT_FORMATS = [CSV]
 
 # --- Automations ----------------------------------------------------------------------
 # How long a claimed run belongs to its worker; after that a run whose worker died is

@@ -3,6 +3,8 @@
 Every admin page is listed in PAGES; a new admin page must be added here.
 """
 
+import io
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -70,6 +72,12 @@ def make_consent(org):
     return ConsentRecord.objects.create(organization=org, contact=make_contact(org), action="subscribed", source="test")
 
 
+def make_import(org):
+    from contacts.imports import create_import
+
+    return create_import(organization=org, file_name="c.csv", binary=io.BytesIO(b"email\na@example.com\n"), user=None)
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -83,6 +91,7 @@ PAGES = {
     "contacts.attributedefinition": make_attribute,
     "contacts.selection": make_selection,
     "contacts.consentrecord": make_consent,
+    "contacts.contactimport": make_import,
 }
 
 
