@@ -1,10 +1,12 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -13,7 +15,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
 
 from automations.services import fire_manual_event
-from contacts import imports, services
+from contacts import gdpr, imports, services
 from contacts.attributes import clean_attributes
 from contacts.models import (
     AttributeDefinition,
@@ -208,6 +210,42 @@ class TransactionInline(admin.TabularInline):
         return False
 
 
+@admin.action(description=_("Export personal data (JSON, GDPR)"))
+def export_personal_data(modeladmin, request: HttpRequest, queryset) -> HttpResponse:
+    data = [gdpr.export_contact(contact) for contact in queryset.select_related("organization")]
+    response = HttpResponse(
+        json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    name = f"contact-{data[0]['contact']['id']}" if len(data) == 1 else "contacts"
+    response["Content-Disposition"] = f'attachment; filename="{name}-personal-data.json"'
+    return response
+
+
+@admin.action(description=_("Erase personal data (GDPR)…"))
+def erase_personal_data(modeladmin, request: HttpRequest, queryset):
+    if request.POST.get("confirmed") == "yes":
+        count = 0
+        for contact in queryset:
+            gdpr.erase_contact(contact)
+            count += 1
+        modeladmin.message_user(
+            request,
+            ngettext("Erased the personal data of %d contact.", "Erased the personal data of %d contacts.", count)
+            % count,
+            messages.SUCCESS,
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Erase personal data?"),
+        "contacts": queryset,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/contacts/contact/erase_confirmation.html", context)
+
+
 @admin.register(Contact)
 class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     form = ContactForm
@@ -218,7 +256,7 @@ class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     readonly_fields = ["has_password", "created_at", "updated_at"]
     filter_horizontal = ["tags"]
     inlines = [MembershipInline, TransactionInline]
-    actions = [fire_manual_events]
+    actions = [fire_manual_events, export_personal_data, erase_personal_data]
 
     def get_export_resource_classes(self, request: HttpRequest) -> list:
         return [ContactResource.for_organization(organization_of(request))]

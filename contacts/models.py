@@ -126,6 +126,7 @@ class Contact(models.Model):
     external_ref = models.CharField(_("external reference"), max_length=255, blank=True, db_index=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
     password = models.CharField(_("preference-center password"), max_length=256, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

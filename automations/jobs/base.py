@@ -42,6 +42,8 @@ class JobContext:
     def require_contact(self) -> Contact:
         if self.contact is None:
             raise PermanentError("This job needs a contact, and the run has none.")
+        if self.contact.erased_at is not None:
+            raise PermanentError("The contact's personal data has been erased.")
         return self.contact
 
     def require_user(self) -> User:
