@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser check lint migrate install clean
+.PHONY: run test browser check lint migrate install clean bench
 
 ## Install into .venv, migrate, create demo data, then start web + worker + dispatcher + mail sink.
 run: install migrate
@@ -27,6 +27,11 @@ browser:
 	@test -x /usr/bin/chromium || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## Benchmarks: print each figure as `name: value unit` and keep them in bench/last-run.json.
+## They need PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/engage_bench).
+bench: install
+	$(BIN)/python bench/selection.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 check: install
 	$(BIN)/ruff check .
