@@ -19,7 +19,7 @@ class AutomationAdmin(OrganizationScopedAdmin):
         (None, {"fields": ["organization", "name", "description", "is_active"]}),
         (_("When"), {"fields": ["event_type"]}),
         (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
-        (_("Then"), {"fields": ["job_type", "job_params"]}),
+        (_("Then"), {"fields": ["job_type", "job_params", "selection"]}),
         (
             _("On whom"),
             {

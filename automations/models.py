@@ -88,6 +88,15 @@ class Automation(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    selection = models.ForeignKey(
+        "contacts.Selection",
+        verbose_name=_("only if the contact matches"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Checked when the job runs (after the delay), not when the event happens."),
+    )
     delay_unit = models.CharField(_("delay unit"), max_length=10, choices=DelayUnit.choices, blank=True, default="")
     delay_value = models.PositiveIntegerField(_("delay"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -159,6 +168,11 @@ class Automation(models.Model):
             )
         if self.delay_value and not self.delay_unit:
             errors.setdefault("delay_unit", []).append(_("Choose a unit for the delay."))
+        if self.selection_id is not None and job is not None:
+            if job.scope != Scope.CONTACT:
+                errors.setdefault("selection", []).append(_("Selections choose contacts: use them with contact jobs."))
+            elif self.selection.organization_id != self.organization_id:
+                errors.setdefault("selection", []).append(_("Choose a selection of this organization."))
         if self.target == self.Target.NAMED and job is not None:
             if job.scope == Scope.CONTACT:
                 if self.target_contact_id is None:

@@ -23,6 +23,7 @@ from automations.jobs import get_job
 from automations.jobs.base import JobContext
 from automations.models import Automation, Event, Run
 from contacts.models import Contact, Organization, User
+from contacts.selectors import selection_matches
 from engage.errors import PermanentError, TransientError
 
 logger = logging.getLogger(__name__)
@@ -212,7 +213,7 @@ def execute_runs(token: uuid.UUID | str) -> int:
         return 0
     runs = (
         Run.objects.filter(claim_token=own, status=Run.Status.RUNNING)
-        .select_related("automation__organization", "event", "contact", "user")
+        .select_related("automation__organization", "automation__selection", "event", "contact", "user")
         .order_by("due_at")
     )
     executed = 0
@@ -229,6 +230,10 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
     job_class = get_job(run.automation.job_type)
     if job_class is None:
         _finish(run, token, status=Run.Status.FAILED, error=f"Unknown job {run.automation.job_type!r}.")
+        return
+    skip_reason = _skip_reason(run)
+    if skip_reason:
+        _finish(run, token, status=Run.Status.SKIPPED, error=skip_reason)
         return
     context = JobContext(
         run=run,
@@ -247,6 +252,14 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
         _finish(run, token, status=Run.Status.FAILED, error=_describe(exc))
     else:
         _finish(run, token, status=Run.Status.SUCCEEDED, output=output)
+
+
+def _skip_reason(run: Run) -> str:
+    """Why the run should not do its job now (evaluated when it runs, after the delay)."""
+    selection = run.automation.selection
+    if selection is not None and run.contact is not None and not selection_matches(selection, run.contact):
+        return f"The contact no longer matches the selection “{selection.name}”."
+    return ""
 
 
 def _retry_or_fail(run: Run, token: uuid.UUID | str, exc: Exception) -> None:

@@ -118,3 +118,19 @@ def test_contact_form_reports_a_taken_email(client, alice):
     )
     assert response.status_code == 200
     assert "already has a contact" in str(response.context["adminform"].form.errors["email"])
+
+
+def test_selection_needs_a_contact_job_and_the_same_organization(client, alice, charlie_org):
+    from contacts.models import Selection
+
+    mine = Selection.objects.create(organization=alice.organization, name="mine", definition={"conditions": []})
+    theirs = Selection.objects.create(organization=charlie_org, name="theirs", definition={"conditions": []})
+    client.force_login(alice)
+    response = client.post(
+        ADD_URL,
+        form_data(selection=str(mine.pk), event_type="system_user_created", job_type="send_password_to_system_user"),
+    )
+    assert "Selections choose contacts" in str(response.context["adminform"].form.errors["selection"])
+    response = client.post(ADD_URL, form_data(selection=str(theirs.pk)))
+    assert "selection" in response.context["adminform"].form.errors
+    assert client.post(ADD_URL, form_data(selection=str(mine.pk))).status_code == 302

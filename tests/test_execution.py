@@ -98,3 +98,32 @@ class RefusingBackend:
         import smtplib
 
         raise smtplib.SMTPRecipientsRefused({m.to[0]: (550, b"5.1.1 mailbox unavailable") for m in messages})
+
+
+def test_selection_is_evaluated_when_the_run_is_due_not_when_the_event_happened(alice_org, smtp_server):
+    from contacts.models import Selection
+    from contacts.services import add_tag, remove_tag
+
+    customers = Selection.objects.create(
+        organization=alice_org, name="Customers", definition={"conditions": [{"tag": "customer"}]}
+    )
+    AutomationFactory(organization=alice_org, selection=customers, delay_unit="days", delay_value=2)
+    stays, leaves, joins = (
+        ContactFactory(organization=alice_org, email=f"{n}@example.com") for n in ("stays", "leaves", "joins")
+    )
+    add_tag(contact=stays, name="customer")
+    add_tag(contact=leaves, name="customer")
+    for contact in (stays, leaves, joins):
+        record_event(organization=alice_org, type="contact_created", contact=contact)
+    remove_tag(contact=leaves, name="customer")
+    add_tag(contact=joins, name="customer")
+    with time_machine.travel(timezone.now() + timedelta(days=2, seconds=1)):
+        assert dispatch_due_runs() == 3
+    status = {run.contact.email: (run.status, run.error) for run in Run.objects.select_related("contact")}
+    assert status["stays@example.com"][0] == Run.Status.SUCCEEDED
+    assert status["joins@example.com"][0] == Run.Status.SUCCEEDED
+    assert status["leaves@example.com"] == (
+        Run.Status.SKIPPED,
+        "The contact no longer matches the selection “Customers”.",
+    )
+    assert sorted(m["To"] for m in smtp_server.messages) == ["joins@example.com", "stays@example.com"]
