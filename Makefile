@@ -32,6 +32,7 @@ browser:
 ## They need PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/engage_bench).
 bench: install
 	$(BIN)/python bench/selection.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
+	$(BIN)/python bench/contact_import.py
 
 check: install
 	$(BIN)/ruff check .

@@ -171,3 +171,12 @@ def test_export_writes_the_same_columns_the_import_reads(client, alice, setup, c
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r["email"] for r in rows] == ["out@example.com"]
     assert (rows[0]["tags"], rows[0]["groups"], rows[0]["attr:score"]) == ("vip", "News", "3")
+
+
+def test_the_same_address_twice_in_one_file_is_one_contact(setup, django_capture_on_commit_callbacks):
+    contact_import = upload(setup, HEADER + "twice@example.com,First,,en,a,,\nTWICE@example.com,Second,,en,b,,\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.start_import(contact_import)
+    contact = Contact.objects.get(email__iexact="twice@example.com")
+    assert contact.first_name == "Second"
+    assert sorted(contact.tags.values_list("name", flat=True)) == ["a", "b"]
