@@ -1,6 +1,7 @@
 """django-q2 task entry points of the contacts app."""
 
 from contacts import imports, mails
+from contacts.portal import auth
 
 
 def send_subscription_confirmation(membership_id: int) -> None:
@@ -9,3 +10,8 @@ def send_subscription_confirmation(membership_id: int) -> None:
 
 def run_contact_import(import_id: int) -> None:
     imports.run_import(import_id)
+
+
+def purge_login_failures() -> int:
+    """Forget failed logins older than every window that counts them."""
+    return auth.purge_old_failures()

@@ -319,3 +319,16 @@ def test_german_contacts_see_german_pages(client, erika):
     erika.save()
     log_in(client)
     assert "Ihre Abonnements" in client.get("/portal/alice/subscriptions/").text
+
+
+def test_old_login_failures_are_purged_by_the_hourly_schedule(alice_org):
+    from django_q.models import Schedule
+
+    from contacts.tasks import purge_login_failures
+
+    assert Schedule.objects.filter(func="contacts.tasks.purge_login_failures", schedule_type="H").exists()
+    with time_machine.travel(timezone.now() - timedelta(hours=25)):
+        LoginFailure.objects.create(organization=alice_org, email="old@example.com")
+    LoginFailure.objects.create(organization=alice_org, email="new@example.com")
+    assert purge_login_failures() == 1
+    assert list(LoginFailure.objects.values_list("email", flat=True)) == ["new@example.com"]

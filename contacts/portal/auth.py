@@ -92,3 +92,9 @@ def client_ip(request: HttpRequest) -> str | None:
     # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips);
     # X-Forwarded-For is not trusted here because anybody can send it.
     return request.META.get("REMOTE_ADDR") or None
+
+
+def purge_old_failures() -> int:
+    cutoff = timezone.now() - max(FAILURE_WINDOW, IP_WINDOW)
+    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    return deleted
