@@ -41,6 +41,7 @@ from contacts.tenancy import (
     organization_of,
     organization_of_form,
 )
+from contacts.widgets import SelectionBuilderWidget
 
 
 class OrganizationForm(forms.ModelForm):
@@ -361,6 +362,12 @@ class SelectionForm(forms.ModelForm):
 @admin.register(Selection)
 class SelectionAdmin(OrganizationScopedAdmin):
     form = SelectionForm
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "definition":
+            kwargs["widget"] = SelectionBuilderWidget(organization_of(request))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = ["name", "description", "updated_at"]
     list_filter = ["organization"]
     search_fields = ["name", "description"]

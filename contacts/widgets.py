@@ -1,0 +1,44 @@
+"""The selection builder: conditions edited as rows in the admin, stored as the JSON that
+contacts/selections.py compiles. The JSON stays editable under "Edit as JSON"."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+
+from contacts.models import AttributeDefinition, Group, Membership, Organization, Tag
+from contacts.selections import FIELDS, OPERATORS
+
+
+class SelectionBuilderWidget(forms.Textarea):
+    template_name = "contacts/widgets/selection_builder.html"
+
+    class Media:
+        js = ["contacts/selection-builder.js"]
+
+    def __init__(self, organization: Organization | None, attrs=None):
+        super().__init__(attrs={"rows": 6, "cols": 80, **(attrs or {})})
+        self.organization = organization
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["options_id"] = f"{context['widget']['attrs']['id']}_options"
+        organization = self.organization
+        context["builder_options"] = {
+            "fields": sorted(FIELDS),
+            "operators": list(OPERATORS),
+            "attributes": [
+                {"key": d.key, "label": d.label, "type": d.type, "choices": d.choices}
+                for d in AttributeDefinition.objects.filter(organization=organization)
+            ],
+            "tags": list(Tag.objects.filter(organization=organization).values_list("name", flat=True)),
+            "groups": [{"id": g.pk, "name": g.name} for g in Group.objects.filter(organization=organization)],
+            "states": ["receiving", *Membership.State.values],
+        }
+        return context
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            return value
+        return json.dumps(value or {"match": "all", "conditions": []}, indent=2, ensure_ascii=False)
