@@ -17,7 +17,7 @@ class AutomationAdmin(OrganizationScopedAdmin):
     autocomplete_fields = ["target_contact"]
     fieldsets = [
         (None, {"fields": ["organization", "name", "description", "is_active"]}),
-        (_("When"), {"fields": ["event_type"]}),
+        (_("When"), {"fields": ["event_type", "event_name", "after_automation"]}),
         (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
         (_("Then"), {"fields": ["job_type", "job_params", "selection"]}),
         (

@@ -14,6 +14,7 @@ class Scope(models.TextChoices):
 
 
 class EventType(models.TextChoices):
+    # Contact (K)
     CONTACT_CREATED = "contact_created", _("Contact created")
     REGISTERED = "registered", _("Registered")
     PROFILE_CHANGED = "profile_changed", _("Profile data changed")
@@ -22,13 +23,26 @@ class EventType(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed from group")
     PASSWORD_REQUESTED = "password_requested", _("Contact requested a password")
     PORTAL_LOGIN = "portal_login", _("Logged on to preference center")
+    MESSAGE_SENT = "message_sent", _("Message sent")
+    MESSAGE_OPENED = "message_opened", _("Message opened")
+    MESSAGE_CLICKED = "message_clicked", _("Message link clicked")
+    MESSAGE_BOUNCED = "message_bounced", _("Message bounced")
+    MESSAGE_REPLY = "message_reply", _("Message reply received")
+    EXTERNAL_NOTIFICATION = "external_notification", _("External notification received")
+    SALESFORCE_MESSAGE = "salesforce_message", _("Salesforce outbound message received")
+    CUSTOM = "custom", _("Custom API event (named by the integrator)")
+    # System (S)
     SYSTEM_USER_CREATED = "system_user_created", _("System user created")
+    SYSTEM_USER_LOGGED_ON = "system_user_logged_on", _("System user logged on")
     CONTACT_IMPORT_FINISHED = "contact_import_finished", _("Contact import finished")
+    # Both (S/K)
+    AUTOMATION_FINISHED = "automation_finished", _("Automation finished")
     MANUAL = "manual", _("Manual")
 
 
 K = frozenset({Scope.CONTACT})
 S = frozenset({Scope.SYSTEM})
+SK = K | S
 SCOPES: dict[str, frozenset[str]] = {
     EventType.CONTACT_CREATED: K,
     EventType.REGISTERED: K,
@@ -38,9 +52,19 @@ SCOPES: dict[str, frozenset[str]] = {
     EventType.UNSUBSCRIBED: K,
     EventType.PASSWORD_REQUESTED: K,
     EventType.PORTAL_LOGIN: K,
+    EventType.MESSAGE_SENT: K,
+    EventType.MESSAGE_OPENED: K,
+    EventType.MESSAGE_CLICKED: K,
+    EventType.MESSAGE_BOUNCED: K,
+    EventType.MESSAGE_REPLY: K,
+    EventType.EXTERNAL_NOTIFICATION: K,
+    EventType.SALESFORCE_MESSAGE: K,
+    EventType.CUSTOM: K,
     EventType.SYSTEM_USER_CREATED: S,
+    EventType.SYSTEM_USER_LOGGED_ON: S,
     EventType.CONTACT_IMPORT_FINISHED: S,
-    EventType.MANUAL: K | S,
+    EventType.AUTOMATION_FINISHED: SK,
+    EventType.MANUAL: SK,
 }
 
 

@@ -31,6 +31,9 @@ class Event(models.Model):
         related_name="events",
     )
     payload = models.JSONField(_("payload"), default=dict, blank=True)
+    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("For custom API events."))
+    # How many "automation finished" events led to this one (the loop guard counts them).
+    chain_depth = models.PositiveSmallIntegerField(_("chain depth"), default=0)
     source = models.CharField(_("source"), max_length=64, default="engage")
     # NULL, not "": events without an external id never collide in the unique constraint.
     external_id = models.CharField(_("external id"), max_length=255, null=True, blank=True)  # noqa: DJ001
@@ -74,6 +77,21 @@ class Automation(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     event_type = models.CharField(_("event"), max_length=64, choices=EventType.choices)
+    event_name = models.CharField(
+        _("custom event name"),
+        max_length=100,
+        blank=True,
+        help_text=_("For custom API events: the name the integrator sends."),
+    )
+    after_automation = models.ForeignKey(
+        "self",
+        verbose_name=_("finished automation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("For “Automation finished”: react only when this automation finished (empty: any)."),
+    )
     job_type = models.CharField(_("job"), max_length=64, choices=job_choices)
     job_params = models.JSONField(_("job parameters"), default=dict, blank=True)
     target = models.CharField(_("target"), max_length=10, choices=Target.choices, default=Target.EVENT)
@@ -119,12 +137,17 @@ class Automation(models.Model):
         if self.target == self.Target.EVENT:
             self.target_contact = None
             self.target_user = None
-        elif self.scope == Scope.CONTACT:
-            self.target_user = None
-        elif self.scope == Scope.SYSTEM:
-            self.target_contact = None
+        else:
+            if Scope.SYSTEM not in self.scopes:
+                self.target_user = None
+            if Scope.CONTACT not in self.scopes:
+                self.target_contact = None
         if not self.delay_unit:
             self.delay_value = None
+        if self.event_type != EventType.CUSTOM:
+            self.event_name = ""
+        if self.event_type != EventType.AUTOMATION_FINISHED:
+            self.after_automation = None
         super().save(*args, **kwargs)
 
     @property
@@ -132,9 +155,11 @@ class Automation(models.Model):
         return get_job(self.job_type)
 
     @property
-    def scope(self) -> str | None:
+    def scopes(self) -> frozenset[str]:
+        """The scopes of the events this automation acts on: those its event has and its
+        job accepts (one of them, or both for a manual event with an S/K job)."""
         job = self.job
-        return job.scope if job else None
+        return job.scopes & scopes_of(self.event_type) if job else frozenset()
 
     @property
     def delay(self) -> timedelta:
@@ -149,7 +174,7 @@ class Automation(models.Model):
             errors.setdefault("job_type", []).append(_("Unknown job."))
         if job is not None and self.event_type:
             event_scopes = scopes_of(self.event_type)
-            if job.scope not in event_scopes:
+            if not job.scopes & event_scopes:
                 errors.setdefault("job_type", []).append(
                     _(
                         "The event “%(event)s” is a %(event_scope)s event; it can only start %(event_scope)s jobs, "
@@ -159,9 +184,13 @@ class Automation(models.Model):
                         "event": EventType(self.event_type).label,
                         "event_scope": scope_label(event_scopes),
                         "job": job.label,
-                        "job_scope": job.scope,
+                        "job_scope": job.scope_label(),
                     }
                 )
+        if self.event_type == EventType.CUSTOM and not self.event_name:
+            errors.setdefault("event_name", []).append(_("Enter the name of the custom event."))
+        if self.after_automation_id is not None and self.after_automation.organization_id != self.organization_id:
+            errors.setdefault("after_automation", []).append(_("Choose an automation of this organization."))
         if self.delay_unit and not self.delay_value:
             errors.setdefault("delay_value", []).append(
                 _("Enter how many %(unit)s to wait.") % {"unit": self.delay_unit}
@@ -169,17 +198,17 @@ class Automation(models.Model):
         if self.delay_value and not self.delay_unit:
             errors.setdefault("delay_unit", []).append(_("Choose a unit for the delay."))
         if self.selection_id is not None and job is not None:
-            if job.scope != Scope.CONTACT:
+            if Scope.CONTACT not in self.scopes:
                 errors.setdefault("selection", []).append(_("Selections choose contacts: use them with contact jobs."))
             elif self.selection.organization_id != self.organization_id:
                 errors.setdefault("selection", []).append(_("Choose a selection of this organization."))
         if self.target == self.Target.NAMED and job is not None:
-            if job.scope == Scope.CONTACT:
+            if Scope.CONTACT in self.scopes:
                 if self.target_contact_id is None:
                     errors.setdefault("target_contact", []).append(_("Choose the contact this job acts on."))
                 elif self.target_contact.organization_id != self.organization_id:
                     errors.setdefault("target_contact", []).append(_("Choose a contact of this organization."))
-            else:
+            if Scope.SYSTEM in self.scopes:
                 if self.target_user_id is None:
                     errors.setdefault("target_user", []).append(_("Choose the system user this job acts on."))
                 elif self.target_user.organization_id != self.organization_id:

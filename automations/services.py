@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from automations.events import EventType, Scope, scopes_of
@@ -45,6 +46,8 @@ def record_event(
     source: str = "engage",
     external_id: str | None = None,
     occurred_at: datetime | None = None,
+    name: str = "",
+    chain_depth: int = 0,
 ) -> tuple[Event, bool]:
     """Store an event and schedule the runs of every active automation listening to it.
 
@@ -68,6 +71,8 @@ def record_event(
                 source=source,
                 external_id=external_id,
                 occurred_at=occurred_at or timezone.now(),
+                name=name,
+                chain_depth=chain_depth,
             )
     except IntegrityError:
         # Two deliveries of the same event raced; the other one won.
@@ -94,7 +99,14 @@ def schedule_runs(event: Event) -> list[Run]:
     automations = Automation.objects.filter(
         organization_id=event.organization_id, event_type=event.type, is_active=True
     ).select_related("target_contact", "target_user")
-    runs = [_new_run(automation, event) for automation in automations if automation.scope == event.scope]
+    if event.type == EventType.CUSTOM:
+        automations = automations.filter(event_name=event.name)
+    if event.type == EventType.AUTOMATION_FINISHED:
+        finished = (event.payload.get("automation") or {}).get("id")
+        automations = automations.filter(
+            models.Q(after_automation__isnull=True) | models.Q(after_automation_id=finished)
+        )
+    runs = [_new_run(automation, event) for automation in automations if event.scope in automation.scopes]
     Run.objects.bulk_create(runs, ignore_conflicts=True)
     # bulk_create with ignore_conflicts sets no primary keys: read back what we created.
     return list(Run.objects.filter(event=event))
@@ -121,11 +133,11 @@ def _new_run(automation: Automation, event: Event) -> Run:
 
 
 def _target_of(automation: Automation, event: Event) -> tuple[Contact | None, User | None]:
-    if automation.target == Automation.Target.NAMED:
-        return automation.target_contact, automation.target_user
-    if automation.scope == Scope.CONTACT:
-        return event.contact, None
-    return None, event.user
+    """A contact for a K event, a system user for an S event: named, or the event's own."""
+    named = automation.target == Automation.Target.NAMED
+    if event.scope == Scope.CONTACT:
+        return (automation.target_contact if named else event.contact), None
+    return None, (automation.target_user if named else event.user)
 
 
 @dataclass(frozen=True)
@@ -287,7 +299,38 @@ def _finish(run: Run, token: uuid.UUID | str, *, status: str, output: dict | Non
     )
     if not updated:
         logger.warning("Run %s was taken from this worker before it finished", run.pk)
-    return bool(updated)
+        return False
+    _automation_finished(run, status)
+    return True
+
+
+def _automation_finished(run: Run, status: str) -> None:
+    """Fire *automation finished* for automations that listen to it, one link further down
+    the chain; past ENGAGE_MAX_CHAIN_DEPTH the chain stops with a note on the run."""
+    listeners = Automation.objects.filter(
+        organization_id=run.organization_id, event_type=EventType.AUTOMATION_FINISHED, is_active=True
+    )
+    if (run.contact_id is None and run.user_id is None) or not listeners.exists():
+        return
+    depth = run.event.chain_depth + 1
+    if depth > settings.ENGAGE_MAX_CHAIN_DEPTH:
+        note = (
+            f"“Automation finished” was not fired: {depth - 1} automations already triggered each other in a row "
+            f"(limit {settings.ENGAGE_MAX_CHAIN_DEPTH}). Do some automations start each other in a loop?"
+        )
+        Run.objects.filter(pk=run.pk).update(error=Concat(models.F("error"), models.Value(note)))
+        logger.warning("Run %s: automation chain limit reached", run.pk)
+        return
+    record_event(
+        organization=run.organization,
+        type=EventType.AUTOMATION_FINISHED,
+        contact=run.contact,
+        user=run.user,
+        scope=Scope.CONTACT if run.contact_id else Scope.SYSTEM,
+        payload={"automation": {"id": run.automation_id, "name": run.automation.name}, "run": run.pk, "status": status},
+        source="engine",
+        chain_depth=depth,
+    )
 
 
 def _describe(exc: Exception) -> str:

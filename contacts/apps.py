@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ContactsConfig(AppConfig):
     name = "contacts"
     verbose_name = "Contacts"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from contacts.services import system_user_logged_on
+
+        user_logged_in.connect(lambda sender, request, user, **kwargs: system_user_logged_on(user), weak=False)

@@ -66,6 +66,11 @@ def system_user_created(user: User, *, source: str = "admin") -> None:
     record_event(organization=user.organization, type=EventType.SYSTEM_USER_CREATED, user=user, source=source)
 
 
+def system_user_logged_on(user: User) -> None:
+    if user.organization_id is not None:
+        record_event(organization=user.organization, type=EventType.SYSTEM_USER_LOGGED_ON, user=user, source="admin")
+
+
 @transaction.atomic
 def request_password(*, contact: Contact, source: str = "portal") -> None:
     record_event(organization=contact.organization, type=EventType.PASSWORD_REQUESTED, contact=contact, source=source)

@@ -30,4 +30,4 @@ def get_job(key: str) -> type[BaseJob] | None:
 
 
 def job_choices() -> list[tuple[str, str]]:
-    return [(key, f"{job.label} ({job.scope})") for key, job in registry().items()]
+    return [(key, f"{job.label} ({job.scope_label()})") for key, job in registry().items()]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 
-from automations.events import Scope
 from engage.errors import PermanentError
 
 if TYPE_CHECKING:
@@ -55,7 +54,8 @@ class JobContext:
 class BaseJob:
     key: ClassVar[str] = ""  # set by the registry from the module name
     label: ClassVar[str]
-    scope: ClassVar[str]
+    # K (contact), S (system) or both: which events the job may follow.
+    scopes: ClassVar[frozenset[str]]
     description: ClassVar[str] = ""
     params_form: ClassVar[type[forms.Form]] = NoParameters
 
@@ -68,5 +68,5 @@ class BaseJob:
         raise NotImplementedError
 
     @classmethod
-    def is_contact_job(cls) -> bool:
-        return cls.scope == Scope.CONTACT
+    def scope_label(cls) -> str:
+        return "/".join(sorted(str(s) for s in cls.scopes))

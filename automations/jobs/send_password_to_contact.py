@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import Scope
+from automations.events import K
 from automations.jobs.base import BaseJob, JobContext
 from contacts.services import generate_password
 from notifications.services import render_mail, send_mail
@@ -9,7 +9,7 @@ from notifications.services import render_mail, send_mail
 
 class Job(BaseJob):
     label = _("Send new password to contact")
-    scope = Scope.CONTACT
+    scopes = K
     description = _(
         "Generates a new random preference-center password, stores only its hash and mails it to the contact. "
         "The previous password stops working once the mail has been accepted."

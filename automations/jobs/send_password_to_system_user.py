@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import Scope
+from automations.events import S
 from automations.jobs.base import BaseJob, JobContext
 from contacts.services import generate_password
 from engage.errors import PermanentError
@@ -10,7 +10,7 @@ from notifications.services import render_mail, send_mail
 
 class Job(BaseJob):
     label = _("Send new password to system user")
-    scope = Scope.SYSTEM
+    scopes = S
     description = _(
         "Generates a new random admin password for a system user, stores only its hash and mails it to the user."
     )
