@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from automations.forms import AutomationForm
+from automations.jobs import registry
 from automations.models import Automation, Event, Run
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
 from engage.display import pretty_json
@@ -11,6 +13,8 @@ from engage.display import pretty_json
 
 @admin.register(Automation)
 class AutomationAdmin(OrganizationScopedAdmin):
+    form = AutomationForm
+    change_form_template = "admin/automations/automation/change_form.html"
     list_display = ["name", "event_type", "job_type", "target", "delay_display", "is_active"]
     list_filter = ["organization", "is_active", "event_type", "job_type"]
     search_fields = ["name", "description"]
@@ -19,7 +23,7 @@ class AutomationAdmin(OrganizationScopedAdmin):
         (None, {"fields": ["organization", "name", "description", "is_active"]}),
         (_("When"), {"fields": ["event_type", "event_name", "after_automation"]}),
         (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
-        (_("Then"), {"fields": ["job_type", "job_params", "selection"]}),
+        (_("Then"), {"fields": ["job_type", "selection"]}),
         (
             _("On whom"),
             {
@@ -31,6 +35,13 @@ class AutomationAdmin(OrganizationScopedAdmin):
             },
         ),
     ]
+
+    def render_change_form(self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        context["job_parameters"] = [
+            {"key": key, "job": job, "form": form.param_forms[key]} for key, job in registry().items()
+        ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("delay"))
     def delay_display(self, obj: Automation) -> str:

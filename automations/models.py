@@ -187,6 +187,15 @@ class Automation(models.Model):
                         "job_scope": job.scope_label(),
                     }
                 )
+        if job is not None:
+            params = job.params_form(data=self.job_params or {}, organization=self.organization)
+            if params.is_valid():
+                self.job_params = params.to_json()
+            else:
+                errors.setdefault("job_params", []).extend(
+                    f"{params.fields[name].label if name in params.fields else name}: {' '.join(messages)}"
+                    for name, messages in params.errors.items()
+                )
         if self.event_type == EventType.CUSTOM and not self.event_name:
             errors.setdefault("event_name", []).append(_("Enter the name of the custom event."))
         if self.after_automation_id is not None and self.after_automation.organization_id != self.organization_id:

@@ -19,7 +19,23 @@ if TYPE_CHECKING:
     from contacts.models import Contact, User
 
 
-class NoParameters(forms.Form):
+class JobParameters(forms.Form):
+    """Base of every job's parameter form. Knows the organization (for its choices) and
+    turns its cleaned data into the JSON stored on the automation."""
+
+    def __init__(self, *args, organization=None, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None:
+                field.queryset = queryset.filter(organization=organization)
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(value, "pk", value) for name, value in self.cleaned_data.items()}
+
+
+class NoParameters(JobParameters):
     """The parameter form of a job that takes none."""
 
 
@@ -37,6 +53,18 @@ class JobContext:
     @property
     def organization(self):
         return self.automation.organization
+
+    def template_data(self) -> dict[str, Any]:
+        from automations.dynamic import template_data
+
+        return template_data(contact=self.contact, user=self.user, event=self.event, organization=self.organization)
+
+    def related(self, model, param: str):
+        """The object a parameter names (by id), in this organization, or a permanent error."""
+        obj = model.objects.filter(organization=self.organization, pk=self.params.get(param)).first()
+        if obj is None:
+            raise PermanentError(f"The {model._meta.verbose_name} chosen for this job no longer exists.")
+        return obj
 
     def require_contact(self) -> Contact:
         if self.contact is None:
@@ -57,7 +85,7 @@ class BaseJob:
     # K (contact), S (system) or both: which events the job may follow.
     scopes: ClassVar[frozenset[str]]
     description: ClassVar[str] = ""
-    params_form: ClassVar[type[forms.Form]] = NoParameters
+    params_form: ClassVar[type[JobParameters]] = NoParameters
 
     def execute(self, context: JobContext) -> dict[str, Any]:
         """Do the work and return what should be shown as the run's output.

@@ -1,0 +1,51 @@
+"""Dynamic text: job parameters that take values from the contact and the event.
+
+Written in the Django template language, e.g. `{{ event.payload.order.total }}` or
+`{{ contact.first_name|default:"friend" }}`. Templates see plain data only (dicts, strings,
+numbers), never model objects, so nothing in a template can call a method that changes
+data; the output is not HTML-escaped (it is stored, not shown as HTML).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.template import Context, Engine, TemplateSyntaxError
+
+ENGINE = Engine(autoescape=False, string_if_invalid="", libraries={}, builtins=["django.template.defaultfilters"])
+
+
+def check_template(text: str) -> None:
+    """Raise ValidationError if `text` is not a valid template."""
+    try:
+        ENGINE.from_string(text)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(f"Invalid dynamic text: {exc}") from exc
+
+
+def render_text(text: str, data: dict[str, Any]) -> str:
+    return ENGINE.from_string(text).render(Context(data, autoescape=False))
+
+
+def template_data(*, contact=None, user=None, event=None, organization=None) -> dict[str, Any]:
+    """The plain data a dynamic text may use."""
+    data: dict[str, Any] = {}
+    if contact is not None:
+        data["contact"] = {
+            "email": contact.email,
+            "salutation": contact.salutation,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "phone": contact.phone,
+            "language": contact.language,
+            "external_ref": contact.external_ref,
+            "attributes": dict(contact.attributes or {}),
+        }
+    if user is not None:
+        data["user"] = {"username": user.username, "email": user.email, "first_name": user.first_name}
+    if event is not None:
+        data["event"] = {"type": event.type, "name": event.name, "payload": event.payload, "source": event.source}
+    if organization is not None:
+        data["organization"] = {"name": organization.name, "slug": organization.slug}
+    return data

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from functools import cached_property
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from automations.jobs import registry
+from automations.jobs.base import JobParameters
+from automations.models import Automation
+from contacts.tenancy import organization_of_form
+
+
+class AutomationForm(forms.ModelForm):
+    """The automation with the parameter form of every job; the page shows the one of the
+    chosen job, and only that one is validated and stored (as job_params)."""
+
+    class Meta:
+        model = Automation
+        fields = [
+            "organization", "name", "description", "is_active", "event_type", "event_name", "after_automation",
+            "delay_value", "delay_unit", "job_type", "selection", "target", "target_contact", "target_user",
+        ]  # fmt: skip
+
+    @cached_property
+    def param_forms(self) -> dict[str, JobParameters]:
+        # Built on first use, after the admin has set the organization on the instance.
+        organization = getattr(self.instance, "organization", None)
+        forms_by_job = {}
+        for key, job in registry().items():
+            initial = self.instance.job_params if self.instance.job_type == key else None
+            forms_by_job[key] = job.params_form(
+                data=self.data if self.is_bound else None,
+                prefix=f"params-{key}",
+                initial=initial,
+                organization=organization,
+            )
+        return forms_by_job
+
+    def clean(self):
+        cleaned = super().clean()
+        params = self.param_forms.get(cleaned.get("job_type"))
+        if params is None:
+            return cleaned
+        params.organization = organization_of_form(self)
+        for field in params.fields.values():
+            if getattr(field, "queryset", None) is not None:
+                field.queryset = field.queryset.model.objects.filter(organization=params.organization)
+        if params.is_valid():
+            self.instance.job_params = params.to_json()
+        else:
+            self.add_error(None, forms.ValidationError(_("Check the parameters of the job below.")))
+        return cleaned
+
+    def add_error(self, field, error) -> None:
+        # The model checks job_params too (for every other way in); here the parameter
+        # form has already shown its errors next to its own fields.
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            error.error_dict.pop("job_params", None)
+            if not error.error_dict:
+                return
+        super().add_error(field, error)

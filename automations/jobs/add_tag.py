@@ -1,0 +1,17 @@
+from django.utils.translation import gettext_lazy as _
+
+from automations.events import K
+from automations.jobs._params import TagParameters
+from automations.jobs.base import BaseJob, JobContext
+from contacts import services
+
+
+class Job(BaseJob):
+    label = _("Add tag")
+    scopes = K
+    description = _("Tags the contact (the tag is created if the organization does not have it yet).")
+    params_form = TagParameters
+
+    def execute(self, context: JobContext) -> dict:
+        tag = services.add_tag(contact=context.require_contact(), name=context.params["tag"])
+        return {"tag": tag.name}

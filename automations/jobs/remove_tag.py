@@ -1,0 +1,17 @@
+from django.utils.translation import gettext_lazy as _
+
+from automations.events import K
+from automations.jobs._params import TagParameters
+from automations.jobs.base import BaseJob, JobContext
+from contacts import services
+
+
+class Job(BaseJob):
+    label = _("Remove tag")
+    scopes = K
+    description = _("Removes the tag from the contact, if it has it.")
+    params_form = TagParameters
+
+    def execute(self, context: JobContext) -> dict:
+        removed = services.remove_tag(contact=context.require_contact(), name=context.params["tag"])
+        return {"tag": context.params["tag"], "removed": removed}
