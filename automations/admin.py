@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from automations.forms import AutomationForm
 from automations.jobs import registry
-from automations.models import Automation, Event, Run
+from automations.models import Automation, Event, Holiday, Run
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
 from engage.display import pretty_json
 
@@ -23,6 +23,14 @@ class AutomationAdmin(OrganizationScopedAdmin):
         (None, {"fields": ["organization", "name", "description", "is_active"]}),
         (_("When"), {"fields": ["event_type", "event_name", "after_automation"]}),
         (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
+        (
+            _("Time frame"),
+            {
+                "fields": [("starts_on", "ends_on"), "time_zone", "execution_days", "holidays"],
+                "classes": ["collapse"],
+                "description": _("A run due on a day that is not allowed moves to the next allowed day, same time."),
+            },
+        ),
         (_("Then"), {"fields": ["job_type", "selection"]}),
         (
             _("On whom"),
@@ -53,6 +61,13 @@ def _link(obj, label: str | None = None) -> str:
         return "—"
     url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, label or str(obj))
+
+
+@admin.register(Holiday)
+class HolidayAdmin(OrganizationScopedAdmin):
+    list_display = ["date", "name"]
+    list_filter = ["organization"]
+    date_hierarchy = "date"
 
 
 @admin.register(Event)

@@ -21,7 +21,18 @@ class AutomationForm(forms.ModelForm):
         fields = [
             "organization", "name", "description", "is_active", "event_type", "event_name", "after_automation",
             "delay_value", "delay_unit", "job_type", "selection", "target", "target_contact", "target_user",
+            "starts_on", "ends_on", "time_zone", "execution_days", "holidays",
         ]  # fmt: skip
+        widgets = {"execution_days": forms.CheckboxSelectMultiple(choices=Automation.WEEKDAYS)}
+
+    execution_days = forms.TypedMultipleChoiceField(
+        label=_("execution days"),
+        choices=Automation.WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every day."),
+    )
 
     @cached_property
     def param_forms(self) -> dict[str, JobParameters]:

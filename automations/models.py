@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,8 +60,43 @@ class Event(models.Model):
         return f"{self.get_type_display()} #{self.pk}"
 
 
+class Holiday(models.Model):
+    """A public holiday of an organization, for automations that avoid (or keep to) them."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [models.UniqueConstraint(fields=["organization", "date"], name="holiday_unique_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Unknown time zone “%(zone)s”, e.g. Europe/Zurich.") % {"zone": value}) from exc
+
+
 class Automation(models.Model):
     """When `event_type` happens, wait for the delay, then run the job on the target."""
+
+    class Holidays(models.TextChoices):
+        ALWAYS = "always", _("Run on holidays too")
+        NEVER = "never", _("Never run on holidays (move to the next day)")
+        ONLY = "only", _("Run only on holidays")
+
+    WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+                (5, _("Saturday")), (6, _("Sunday"))]  # fmt: skip
+    MAX_TIME_FRAME = timedelta(days=5 * 366)
 
     class Target(models.TextChoices):
         EVENT = "event", _("Use event parameter (the contact or user of the event)")
@@ -118,6 +154,23 @@ class Automation(models.Model):
     delay_unit = models.CharField(_("delay unit"), max_length=10, choices=DelayUnit.choices, blank=True, default="")
     delay_value = models.PositiveIntegerField(_("delay"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    starts_on = models.DateField(_("start date"), null=True, blank=True, help_text=_("Events before it start nothing."))
+    ends_on = models.DateField(
+        _("end date"),
+        null=True,
+        blank=True,
+        help_text=_("At most 5 years after the start; runs due later are skipped."),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
+    )
+    execution_days = models.JSONField(
+        _("execution days"),
+        default=list,
+        blank=True,
+        help_text=_("Weekdays on which the job may run (0 = Monday … 6 = Sunday); empty: every day."),
+    )
+    holidays = models.CharField(_("holidays"), max_length=10, choices=Holidays.choices, default=Holidays.ALWAYS)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -200,6 +253,15 @@ class Automation(models.Model):
             errors.setdefault("event_name", []).append(_("Enter the name of the custom event."))
         if self.after_automation_id is not None and self.after_automation.organization_id != self.organization_id:
             errors.setdefault("after_automation", []).append(_("Choose an automation of this organization."))
+        if self.starts_on and self.ends_on:
+            if self.ends_on < self.starts_on:
+                errors.setdefault("ends_on", []).append(_("The end date is before the start date."))
+            elif self.ends_on - self.starts_on > self.MAX_TIME_FRAME:
+                errors.setdefault("ends_on", []).append(_("The end date may be at most 5 years after the start date."))
+        if not isinstance(self.execution_days, list) or any(
+            not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6 for day in self.execution_days
+        ):
+            errors.setdefault("execution_days", []).append(_("List weekdays as numbers, 0 = Monday … 6 = Sunday."))
         if self.delay_unit and not self.delay_value:
             errors.setdefault("delay_value", []).append(
                 _("Enter how many %(unit)s to wait.") % {"unit": self.delay_unit}

@@ -23,6 +23,7 @@ from automations.events import EventType, Scope, scopes_of
 from automations.jobs import get_job
 from automations.jobs.base import JobContext
 from automations.models import Automation, Event, Run
+from automations.timeframe import OutsideTimeFrame, add_delay, apply_time_frame, in_date_range
 from contacts.models import Contact, Organization, User
 from contacts.selectors import selection_matches
 from engage.errors import PermanentError, TransientError
@@ -106,7 +107,11 @@ def schedule_runs(event: Event) -> list[Run]:
         automations = automations.filter(
             models.Q(after_automation__isnull=True) | models.Q(after_automation_id=finished)
         )
-    runs = [_new_run(automation, event) for automation in automations if event.scope in automation.scopes]
+    runs = [
+        _new_run(automation, event)
+        for automation in automations
+        if event.scope in automation.scopes and in_date_range(automation, event.occurred_at)
+    ]
     Run.objects.bulk_create(runs, ignore_conflicts=True)
     # bulk_create with ignore_conflicts sets no primary keys: read back what we created.
     return list(Run.objects.filter(event=event))
@@ -114,7 +119,12 @@ def schedule_runs(event: Event) -> list[Run]:
 
 def _new_run(automation: Automation, event: Event) -> Run:
     contact, user = _target_of(automation, event)
-    due_at = max(event.occurred_at + automation.delay, timezone.now())
+    skip_reason = ""
+    due_at = max(add_delay(automation, event.occurred_at), timezone.now())
+    try:
+        due_at = apply_time_frame(automation, due_at)
+    except OutsideTimeFrame as exc:
+        skip_reason = str(exc)
     run = Run(
         organization_id=event.organization_id,
         automation=automation,
@@ -126,8 +136,10 @@ def _new_run(automation: Automation, event: Event) -> Run:
         input={"event": {"id": event.pk, "type": event.type, "payload": event.payload}},
     )
     if contact is None and user is None:
+        skip_reason = "The event has no contact or system user to act on, and the automation names none."
+    if skip_reason:
         run.status = Run.Status.SKIPPED
-        run.error = "The event has no contact or system user to act on, and the automation names none."
+        run.error = skip_reason
         run.finished_at = timezone.now()
     return run
 

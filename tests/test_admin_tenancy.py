@@ -78,6 +78,14 @@ def make_import(org):
     return create_import(organization=org, file_name="c.csv", binary=io.BytesIO(b"email\na@example.com\n"), user=None)
 
 
+def make_holiday(org):
+    from datetime import date
+
+    from automations.models import Holiday
+
+    return Holiday.objects.create(organization=org, date=date(2026, 12, 25), name=f"{org.slug} Christmas")
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -92,6 +100,7 @@ PAGES = {
     "contacts.selection": make_selection,
     "contacts.consentrecord": make_consent,
     "contacts.contactimport": make_import,
+    "automations.holiday": make_holiday,
 }
 
 

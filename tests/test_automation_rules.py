@@ -22,6 +22,8 @@ def form_data(**overrides):
         "target": "event",
         "target_contact": "",
         "target_user": "",
+        "time_zone": "Europe/Zurich",
+        "holidays": "always",
     }
     data.update(overrides)
     return data
