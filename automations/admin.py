@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from automations import maintenance
 from automations.forms import AutomationForm
 from automations.jobs import registry
 from automations.models import Automation, Event, Holiday, Run
@@ -100,8 +101,21 @@ class EventAdmin(ReadOnlyScopedAdmin):
         return format_html('<a href="{}">{}</a>', url, _("%(count)d run(s)") % {"count": obj.runs.count()})
 
 
+@admin.action(description=_("Retry the selected failed or skipped runs"))
+def retry_selected(modeladmin, request: HttpRequest, queryset) -> None:
+    count = maintenance.retry_runs(queryset)
+    modeladmin.message_user(request, _("%(count)d run(s) scheduled again.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.action(description=_("Replay the selected runs from their stored input"))
+def replay_selected(modeladmin, request: HttpRequest, queryset) -> None:
+    replays = maintenance.replay_runs(queryset)
+    modeladmin.message_user(request, _("%(count)d replay(s) scheduled.") % {"count": len(replays)}, messages.SUCCESS)
+
+
 @admin.register(Run)
 class RunAdmin(ReadOnlyScopedAdmin):
+    actions = [retry_selected, replay_selected]
     list_display = ["id", "automation", "status", "target_display", "due_at", "attempts", "finished_at"]
     list_filter = ["status", "automation", "organization"]
     search_fields = ["contact__email", "user__username", "error"]
@@ -128,7 +142,7 @@ class RunAdmin(ReadOnlyScopedAdmin):
 
     @admin.display(description=_("target"))
     def target_display(self, obj: Run) -> str:
-        return str(obj.contact or obj.user or "—")
+        return obj.target_label
 
     @admin.display(description=_("automation"))
     def automation_link(self, obj: Run) -> str:

@@ -334,6 +334,11 @@ class Run(models.Model):
     input = models.JSONField(_("input payload"), default=dict, blank=True)
     output = models.JSONField(_("output"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    replay_of = models.ForeignKey(
+        "self", verbose_name=_("replay of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
+    )
+    # When the organization's admins were told that this run failed (the failure digest).
+    alerted_at = models.DateTimeField(_("admins alerted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -356,6 +361,10 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.automation} · {self.get_status_display()} #{self.pk}"
+
+    @property
+    def target_label(self) -> str:
+        return str(self.contact or self.user or "—")
 
     @property
     def is_finished(self) -> bool:

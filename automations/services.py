@@ -255,6 +255,9 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
     if job_class is None:
         _finish(run, token, status=Run.Status.FAILED, error=f"Unknown job {run.automation.job_type!r}.")
         return
+    stored_event = (run.input or {}).get("event") or {}
+    if "payload" in stored_event:
+        run.event.payload = stored_event["payload"]  # replays use the input stored with the run
     skip_reason = _skip_reason(run)
     if skip_reason:
         _finish(run, token, status=Run.Status.SKIPPED, error=skip_reason)

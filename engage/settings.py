@@ -216,6 +216,8 @@ ENGAGE_RUN_LEASE_SECONDS = _int("ENGAGE_RUN_LEASE_SECONDS", 300, minimum=10)
 ENGAGE_RUN_MAX_ATTEMPTS = _int("ENGAGE_RUN_MAX_ATTEMPTS", 5, minimum=1)
 ENGAGE_DISPATCH_BATCH_SIZE = _int("ENGAGE_DISPATCH_BATCH_SIZE", 100, minimum=1)
 ENGAGE_DISPATCH_INTERVAL = _float("ENGAGE_DISPATCH_INTERVAL", 0.1)
+# Finished runs (and events no run needs any more) are deleted after this many days.
+ENGAGE_RUN_RETENTION_DAYS = _int("ENGAGE_RUN_RETENTION_DAYS", 30, minimum=1)
 # How many "automation finished" events may start each other in a row (the loop guard).
 ENGAGE_MAX_CHAIN_DEPTH = _int("ENGAGE_MAX_CHAIN_DEPTH", 5, minimum=1)
 
