@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from automations.models import Run
 from automations.services import dispatch_due_runs
+from notifications.services import dispatch_due_messages
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ def run_forever(stop: threading.Event, *, interval: float | None = None) -> None
     while not stop.is_set():
         try:
             claimed = dispatch_due_runs(limit=batch)
+            claimed += dispatch_due_messages(limit=batch)
             if claimed >= batch:
                 continue  # more is due: do not sleep
             stop.wait(seconds_until_next_due(interval))

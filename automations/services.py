@@ -27,6 +27,8 @@ from automations.timeframe import OutsideTimeFrame, add_delay, apply_time_frame,
 from contacts.models import Contact, Organization, User
 from contacts.selectors import selection_matches
 from engage.errors import PermanentError, TransientError
+from notifications.models import OutboundMessage
+from notifications.services import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +154,10 @@ def _target_of(automation: Automation, event: Event) -> tuple[Contact | None, Us
     return None, (automation.target_user if named else event.user)
 
 
+class LeaseLost(Exception):
+    """Another worker took the run over: this one's work is rolled back."""
+
+
 @dataclass(frozen=True)
 class Claim:
     token: uuid.UUID
@@ -240,11 +246,20 @@ def execute_runs(token: uuid.UUID | str) -> int:
         .select_related("automation__organization", "automation__selection", "event", "contact", "user")
         .order_by("due_at")
     )
-    executed = 0
+    executed = []
     for run in runs:
         execute_run(run, own)
-        executed += 1
-    return executed
+        executed.append(run.pk)
+    # The mails these runs queued leave now, over one connection. Should this worker die
+    # first, they wait in the outbox and the dispatcher hands them to another.
+    queued = list(
+        OutboundMessage.objects.filter(run_id__in=executed, status=OutboundMessage.Status.QUEUED).values_list(
+            "pk", flat=True
+        )
+    )
+    if queued:
+        deliver(queued)
+    return len(executed)
 
 
 def execute_run(run: Run, token: uuid.UUID | str) -> None:
@@ -258,10 +273,6 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
     stored_event = (run.input or {}).get("event") or {}
     if "payload" in stored_event:
         run.event.payload = stored_event["payload"]  # replays use the input stored with the run
-    skip_reason = _skip_reason(run)
-    if skip_reason:
-        _finish(run, token, status=Run.Status.SKIPPED, error=skip_reason)
-        return
     context = JobContext(
         run=run,
         automation=run.automation,
@@ -271,14 +282,24 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
         user=run.user,
     )
     try:
-        output = job_class().execute(context) or {}
+        # The job's changes and the run's result commit together, or not at all: a run
+        # executed again after a crash finds nothing half done.
+        with transaction.atomic():
+            skip_reason = _skip_reason(run)
+            if skip_reason:
+                status, output = Run.Status.SKIPPED, {}
+            else:
+                status, output = Run.Status.SUCCEEDED, job_class().execute(context) or {}
+            if not _finish(run, token, status=status, output=output, error=skip_reason):
+                raise LeaseLost
+    except LeaseLost:
+        return
     except TransientError as exc:
         _retry_or_fail(run, token, exc)
     except Exception as exc:
+        # Every other error (the job's, or a broken selection) fails this run with its reason.
         logger.warning("Run %s failed: %s", run.pk, exc)
         _finish(run, token, status=Run.Status.FAILED, error=_describe(exc))
-    else:
-        _finish(run, token, status=Run.Status.SUCCEEDED, output=output)
 
 
 def _skip_reason(run: Run) -> str:

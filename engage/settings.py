@@ -5,6 +5,7 @@ The defaults are the embedded set-up (SQLite, django-q2's ORM broker, a mail sin
 any code change. A malformed value stops the process at start with the variable's name.
 """
 
+import base64
 from pathlib import Path
 
 import environ
@@ -220,6 +221,15 @@ ENGAGE_DISPATCH_INTERVAL = _float("ENGAGE_DISPATCH_INTERVAL", 0.1)
 ENGAGE_RUN_RETENTION_DAYS = _int("ENGAGE_RUN_RETENTION_DAYS", 30, minimum=1)
 # How many "automation finished" events may start each other in a row (the loop guard).
 ENGAGE_MAX_CHAIN_DEPTH = _int("ENGAGE_MAX_CHAIN_DEPTH", 5, minimum=1)
+
+# Fernet keys for secrets at rest, newest first (see engage/crypto.py).
+ENGAGE_ENCRYPTION_KEYS = env.list("ENGAGE_ENCRYPTION_KEYS", default=[])
+for _key in ENGAGE_ENCRYPTION_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError("not 32 bytes")
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"ENGAGE_ENCRYPTION_KEYS holds a key that is not a Fernet key: {exc}") from exc
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -35,6 +35,12 @@ class OutboundMessage(models.Model):
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # Values the mail must carry but the outbox must not keep readable (a new password):
+    # encrypted JSON list, filled into the bodies when sending, then deleted.
+    secret_values = models.TextField(blank=True, editable=False)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -44,7 +50,12 @@ class OutboundMessage(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
-        indexes = [models.Index(fields=["organization", "status"])]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            # The sender's question: what is queued and due, or stuck in a dead sender.
+            models.Index(fields=["status", "next_attempt_at"], name="message_status_due"),
+            models.Index(fields=["claim_token"], name="message_claim_token"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"

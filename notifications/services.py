@@ -1,24 +1,43 @@
-"""Sending mail. Everything leaves through Django's mail API, so any SMTP server or anymail
-ESP configured as the mail backend works, and every mail leaves a row in the outbox."""
+"""Sending mail through the outbox.
+
+Every mail is first a row in `OutboundMessage` (status *queued*), written in the same
+transaction as the business change that causes it. A sender then claims queued rows in a
+batch (a conditional UPDATE to *sending* with a token and a lease, like runs), sends the
+batch over one connection of the configured Django/anymail backend, and records each
+result: *sent*, *failed* (permanent), or *queued* again with a later attempt (transient).
+A sender that dies leaves a lease that runs out; the dispatcher hands the mail out again.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 import smtplib
 import socket
+import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.utils import make_msgid
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from contacts.models import Contact, Organization
+from engage import crypto
 from engage.errors import PermanentError, TransientError
 from notifications.models import OutboundMessage
 
+logger = logging.getLogger(__name__)
+
 REDACTED = "••••••••"
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=1)
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -26,7 +45,7 @@ class RenderedMail:
     subject: str
     text: str
     html: str = ""
-    # Values that must reach the recipient but never the outbox (a new password).
+    # Values that must reach the recipient but never the outbox in readable form.
     secrets: tuple[str, ...] = field(default=())
 
     def redacted(self, body: str) -> str:
@@ -48,6 +67,37 @@ def render_mail(
     return RenderedMail(subject=subject, text=text, html=html, secrets=secrets)
 
 
+def enqueue_mail(
+    *,
+    organization: Organization,
+    to: str,
+    mail: RenderedMail,
+    contact: Contact | None = None,
+    run=None,
+    from_email: str | None = None,
+) -> OutboundMessage:
+    """Put one mail in the outbox. Call it inside the transaction of the change that
+    causes the mail; deliver it after that transaction commits."""
+    from_email = from_email or settings.DEFAULT_FROM_EMAIL
+    secret_values = ""
+    if mail.secrets:
+        secret_values = crypto.encrypt(json.dumps({"text": mail.text, "html": mail.html}))
+    return OutboundMessage.objects.create(
+        organization=organization,
+        contact=contact,
+        run=run,
+        from_email=from_email,
+        recipient=to,
+        subject=mail.subject,
+        text_body=mail.redacted(mail.text),
+        html_body=mail.redacted(mail.html),
+        secret_values=secret_values,
+        status=OutboundMessage.Status.QUEUED,
+        message_id=make_msgid(domain=_domain_of(from_email)),
+        next_attempt_at=timezone.now(),
+    )
+
+
 def send_mail(
     *,
     organization: Organization,
@@ -57,46 +107,130 @@ def send_mail(
     run=None,
     from_email: str | None = None,
 ) -> OutboundMessage:
-    """Send one mail now and record it in the outbox.
-
-    The outbox row is committed before the mail leaves, so a crash in between leaves a
-    visible `sending` row rather than no trace. Raises TransientError or PermanentError.
-    """
-    from_email = from_email or settings.DEFAULT_FROM_EMAIL
-    message = OutboundMessage.objects.create(
-        organization=organization,
-        contact=contact,
-        run=run,
-        from_email=from_email,
-        recipient=to,
-        subject=mail.subject,
-        text_body=mail.redacted(mail.text),
-        html_body=mail.redacted(mail.html),
-        status=OutboundMessage.Status.SENDING,
-        message_id=make_msgid(domain=_domain_of(from_email)),
-        attempts=1,
-    )
-    email = EmailMultiAlternatives(
-        subject=mail.subject,
-        body=mail.text,
-        from_email=from_email,
-        to=[to],
-        headers={"Message-ID": message.message_id},
-        connection=get_connection(),
-    )
-    if mail.html:
-        email.attach_alternative(mail.html, "text/html")
-    try:
-        email.send()
-    except Exception as exc:
-        error = classify_send_error(exc)
-        OutboundMessage.objects.filter(pk=message.pk).update(status=OutboundMessage.Status.FAILED, error=str(error))
-        raise error from exc
-    message.status = OutboundMessage.Status.SENT
-    message.sent_at = timezone.now()
-    message.provider_message_id = _provider_message_id(email)
-    message.save(update_fields=["status", "sent_at", "provider_message_id"])
+    """Send one mail now (test mails, system notifications), through the outbox.
+    Raises TransientError or PermanentError when it was not accepted."""
+    message = enqueue_mail(organization=organization, to=to, mail=mail, contact=contact, run=run, from_email=from_email)
+    deliver([message.pk])
+    message.refresh_from_db()
+    if message.status != OutboundMessage.Status.SENT:
+        kind = PermanentError if message.status == OutboundMessage.Status.FAILED else TransientError
+        raise kind(message.error)
     return message
+
+
+def deliver(ids: list[int]) -> int:
+    """Send these queued messages now, in this process (after their transaction committed)."""
+    claimed = claim_messages(ids=ids, limit=len(ids))
+    return send_claimed(claimed) if claimed else 0
+
+
+def dispatch_due_messages(*, limit: int = 100) -> int:
+    """Hand one batch of due mails (retries, and those of senders that died) to a worker."""
+    from django_q.tasks import async_task
+
+    token = claim_messages(limit=limit)
+    if token is None:
+        return 0
+    count = OutboundMessage.objects.filter(claim_token=token).count()
+    async_task("notifications.tasks.send_messages", str(token), task_name=f"mail {token}")
+    return count
+
+
+def claim_messages(*, ids: list[int] | None = None, limit: int = 100, now=None) -> uuid.UUID | None:
+    now = now or timezone.now()
+    due = models.Q(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now) | models.Q(
+        status=OutboundMessage.Status.SENDING, lease_expires_at__lt=now
+    )
+    token = uuid.uuid4()
+    with transaction.atomic():
+        candidates = OutboundMessage.objects.filter(due)
+        if ids is not None:
+            candidates = candidates.filter(pk__in=ids)
+        picked = list(
+            candidates.order_by("next_attempt_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not picked:
+            return None
+        claimed = OutboundMessage.objects.filter(due, pk__in=picked).update(
+            status=OutboundMessage.Status.SENDING,
+            claim_token=token,
+            lease_expires_at=now + LEASE,
+            attempts=models.F("attempts") + 1,
+        )
+    return token if claimed else None
+
+
+def send_claimed(token: uuid.UUID | str) -> int:
+    """Send every message held under `token` over one connection. Returns how many were sent."""
+    messages = list(
+        OutboundMessage.objects.filter(claim_token=token, status=OutboundMessage.Status.SENDING).order_by("pk")
+    )
+    if not messages:
+        return 0
+    sent = 0
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:  # the server is unreachable: every message of the batch waits
+        error = classify_send_error(exc)
+        for message in messages:
+            _record_failure(message, token, error)
+        return 0
+    try:
+        for message in messages:
+            try:
+                provider_id = _send_one(message, connection)
+            except Exception as exc:
+                error = classify_send_error(exc)
+                _record_failure(message, token, error)
+                if isinstance(exc, smtplib.SMTPServerDisconnected):
+                    connection.close()
+                    connection.open()
+                continue
+            OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
+                status=OutboundMessage.Status.SENT,
+                sent_at=timezone.now(),
+                provider_message_id=provider_id,
+                secret_values="",
+                error="",
+                lease_expires_at=None,
+            )
+            sent += 1
+    finally:
+        connection.close()
+    return sent
+
+
+def _send_one(message: OutboundMessage, connection) -> str:
+    text, html = message.text_body, message.html_body
+    if message.secret_values:
+        bodies = json.loads(crypto.decrypt(message.secret_values))
+        text, html = bodies["text"], bodies["html"]
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=text,
+        from_email=message.from_email,
+        to=[message.recipient],
+        headers={"Message-ID": message.message_id},
+        connection=connection,
+    )
+    if html:
+        email.attach_alternative(html, "text/html")
+    email.send()
+    return _provider_message_id(email)
+
+
+def _record_failure(message: OutboundMessage, token, error: PermanentError | TransientError) -> None:
+    if isinstance(error, TransientError) and message.attempts < MAX_ATTEMPTS:
+        backoff = min(RETRY_BASE * 2 ** (message.attempts - 1), RETRY_MAX)
+        changes = {"status": OutboundMessage.Status.QUEUED, "next_attempt_at": timezone.now() + backoff}
+    else:
+        changes = {"status": OutboundMessage.Status.FAILED, "secret_values": ""}
+    OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
+        error=str(error), lease_expires_at=None, **changes
+    )
 
 
 def classify_send_error(exc: Exception) -> PermanentError | TransientError:

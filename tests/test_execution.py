@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import time_machine
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from automations.models import Run
@@ -32,28 +33,88 @@ def test_run_is_not_started_when_the_transaction_rolls_back(alice_org, smtp_serv
     assert len(callbacks) == 1  # would start it only on commit
 
 
-def test_failing_job_records_its_error_on_the_run(alice_org, settings, django_capture_on_commit_callbacks):
+def test_failing_job_records_its_error_on_the_run(alice_org):
+    AutomationFactory(organization=alice_org, event_type="system_user_created", job_type="send_password_to_system_user")
+    user = UserFactory(organization=alice_org, email="")
+    record_event(organization=alice_org, type="system_user_created", user=user)
+    dispatch_due_runs()
+    run = Run.objects.get(user=user)
+    assert run.status == Run.Status.FAILED
+    assert run.error == f"System user {user.username} has no e-mail address."
+
+
+def test_a_failing_job_leaves_no_half_done_change(alice_org, monkeypatch):
+    from automations.jobs import send_password_to_contact
+
+    def enqueue_fails(**kwargs):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr(send_password_to_contact, "enqueue_mail", enqueue_fails)
+    AutomationFactory(organization=alice_org)
+    contact = ContactFactory(organization=alice_org)
+    record_event(organization=alice_org, type="contact_created", contact=contact)
+    dispatch_due_runs()
+    assert Run.objects.get().error == "RuntimeError: outbox unavailable"
+    contact.refresh_from_db()
+    assert contact.password == ""  # the new hash was rolled back with the job
+
+
+def test_refused_mail_is_recorded_on_the_message_with_the_reason(
+    alice_org, settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "tests.test_execution.RefusingBackend"
     AutomationFactory(organization=alice_org)
     with django_capture_on_commit_callbacks(execute=True):
         contact = services.create_contact(organization=alice_org, email="refused@example.com")
     run = Run.objects.get(contact=contact)
-    assert run.status == Run.Status.FAILED
-    assert "550" in run.error and "mailbox unavailable" in run.error
-    contact.refresh_from_db()
-    assert contact.password == ""  # no password was stored for a mail that never left
+    assert run.status == Run.Status.SUCCEEDED  # the job did its work: the mail is in the outbox
+    message = run.messages.get()
+    assert message.status == "failed"
+    assert "550" in message.error and "mailbox unavailable" in message.error
 
 
-def test_transient_failure_is_retried_later_with_backoff(alice_org, no_smtp_server, django_capture_on_commit_callbacks):
+def test_transient_job_failure_is_retried_later_with_backoff(alice_org, monkeypatch):
+    from automations.jobs import add_tag
+    from engage.errors import TransientError
+
+    def flaky(self, context):
+        raise TransientError("CRM timed out")
+
+    monkeypatch.setattr(add_tag.Job, "execute", flaky)
+    AutomationFactory(organization=alice_org, job_type="add_tag", job_params={"tag": "x"})
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        record_event(organization=alice_org, type="contact_created", contact=ContactFactory(organization=alice_org))
+        dispatch_due_runs()
+    run = Run.objects.get()
+    assert (run.status, run.attempts) == (Run.Status.SCHEDULED, 1)
+    assert run.error == "CRM timed out (attempt 1, retrying in 60 s)"
+    assert run.due_at == start + timedelta(minutes=1)
+    with time_machine.travel(start + timedelta(minutes=1, seconds=1), tick=False):
+        dispatch_due_runs()
+    run.refresh_from_db()
+    assert (run.attempts, run.due_at) == (2, start + timedelta(minutes=1, seconds=1) + timedelta(minutes=2))
+
+
+def test_unreachable_mail_server_queues_the_mail_for_later(alice_org, no_smtp_server):
+    from notifications.models import OutboundMessage
+    from notifications.services import dispatch_due_messages
+
     AutomationFactory(organization=alice_org)
     start = timezone.now()
-    with time_machine.travel(start, tick=False), django_capture_on_commit_callbacks(execute=True):
-        contact = services.create_contact(organization=alice_org, email="retry@example.com")
-    run = Run.objects.get(contact=contact)
-    assert run.status == Run.Status.SCHEDULED
-    assert run.attempts == 1
-    assert "unreachable" in run.error
-    assert run.due_at == start + timedelta(minutes=1)
+    with time_machine.travel(start, tick=False):
+        record_event(organization=alice_org, type="contact_created", contact=ContactFactory(organization=alice_org))
+        dispatch_due_runs()
+    message = OutboundMessage.objects.get()
+    assert (message.status, message.attempts) == ("queued", 1)
+    assert "unreachable" in message.error
+    assert message.next_attempt_at == start + timedelta(minutes=1)
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        assert dispatch_due_messages() == 0  # not yet
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert dispatch_due_messages() == 1
+    message.refresh_from_db()
+    assert message.attempts == 2
 
 
 def test_run_of_a_system_job_acts_on_the_system_user_of_the_event(alice_org, smtp_server):
@@ -88,11 +149,8 @@ def test_a_run_whose_worker_died_is_claimed_again_after_its_lease(alice_org, smt
     assert len(smtp_server.messages) == 1
 
 
-class RefusingBackend:
+class RefusingBackend(BaseEmailBackend):
     """A mail backend whose server refuses every recipient for good."""
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         import smtplib

@@ -37,8 +37,10 @@ def test_smtp_answers_decide_between_retry_and_failure(organization, smtp_server
     with pytest.raises(error, match=reply.split()[0]):
         send_mail(organization=organization, to="a@example.com", mail=MAIL)
     message = OutboundMessage.objects.get()
-    assert message.status == OutboundMessage.Status.FAILED
+    expected = OutboundMessage.Status.QUEUED if error is TransientError else OutboundMessage.Status.FAILED
+    assert message.status == expected  # a 4xx waits for the next attempt, a 5xx is final
     assert reply.split(" ", 1)[1].split(",")[0] in message.error
+    assert message.secret_values == ("" if error is PermanentError else message.secret_values)
 
 
 def test_unreachable_server_is_transient(organization, no_smtp_server):

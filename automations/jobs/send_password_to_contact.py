@@ -1,10 +1,9 @@
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from automations.events import K
 from automations.jobs.base import BaseJob, JobContext
 from contacts.services import generate_password
-from notifications.services import render_mail, send_mail
+from notifications.services import enqueue_mail, render_mail
 
 
 class Job(BaseJob):
@@ -12,7 +11,7 @@ class Job(BaseJob):
     scopes = K
     description = _(
         "Generates a new random preference-center password, stores only its hash and mails it to the contact. "
-        "The previous password stops working once the mail has been accepted."
+        "The previous password stops working at once."
     )
 
     def execute(self, context: JobContext) -> dict:
@@ -24,12 +23,11 @@ class Job(BaseJob):
             language=contact.language,
             secrets=(password,),
         )
-        # Mail first, then store the hash: if the mail cannot be sent, the old password
-        # still works; a retry sends a fresh one.
-        message = send_mail(
+        # The hash and the mail (the password in it encrypted until it is sent) are stored
+        # together with the run's result: all of it, or none of it.
+        contact.set_password(password)
+        contact.save(update_fields=["password", "updated_at"])
+        message = enqueue_mail(
             organization=context.organization, to=contact.email, mail=mail, contact=contact, run=context.run
         )
-        with transaction.atomic():
-            contact.set_password(password)
-            contact.save(update_fields=["password", "updated_at"])
         return {"message_id": message.pk, "recipient": contact.email}

@@ -1,11 +1,10 @@
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from automations.events import S
 from automations.jobs.base import BaseJob, JobContext
 from contacts.services import generate_password
 from engage.errors import PermanentError
-from notifications.services import render_mail, send_mail
+from notifications.services import enqueue_mail, render_mail
 
 
 class Job(BaseJob):
@@ -25,8 +24,7 @@ class Job(BaseJob):
             {"user": user, "organization": context.organization, "password": password},
             secrets=(password,),
         )
-        message = send_mail(organization=context.organization, to=user.email, mail=mail, run=context.run)
-        with transaction.atomic():
-            user.set_password(password)
-            user.save(update_fields=["password"])
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        message = enqueue_mail(organization=context.organization, to=user.email, mail=mail, run=context.run)
         return {"message_id": message.pk, "recipient": user.email}

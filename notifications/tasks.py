@@ -1,0 +1,7 @@
+"""django-q2 task entry points of the notifications app."""
+
+from notifications import services
+
+
+def send_messages(token: str) -> int:
+    return services.send_claimed(token)
