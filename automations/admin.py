@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from automations import maintenance
@@ -54,7 +56,10 @@ class AutomationAdmin(OrganizationScopedAdmin):
 
     @admin.display(description=_("delay"))
     def delay_display(self, obj: Automation) -> str:
-        return f"{obj.delay_value} {obj.get_delay_unit_display()}" if obj.delay_unit else "—"
+        if not obj.delay_unit:
+            return "—"
+        now = timezone.now()
+        return timesince(now - obj.delay, now, depth=2)  # "1 minute", "2 weeks, 3 days"
 
 
 def _link(obj, label: str | None = None) -> str:

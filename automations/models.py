@@ -86,6 +86,14 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone “%(zone)s”, e.g. Europe/Zurich.") % {"zone": value}) from exc
 
 
+def _subject(scopes: frozenset[str]) -> str:
+    if scopes == {Scope.CONTACT}:
+        return str(_("a contact"))
+    if scopes == {Scope.SYSTEM}:
+        return str(_("a system user"))
+    return str(_("a contact or a system user"))
+
+
 class Automation(models.Model):
     """When `event_type` happens, wait for the delay, then run the job on the target."""
 
@@ -214,11 +222,18 @@ class Automation(models.Model):
         job = self.job
         return job.scopes & scopes_of(self.event_type) if job else frozenset()
 
+    UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
+    MAX_DELAY = timedelta(days=5 * 366)
+
     @property
     def delay(self) -> timedelta:
         if not self.delay_unit or not self.delay_value:
             return timedelta(0)
         return timedelta(**{self.delay_unit: self.delay_value})
+
+    def delay_too_long(self) -> bool:
+        seconds = (self.delay_value or 0) * self.UNIT_SECONDS.get(self.delay_unit, 0)
+        return seconds > self.MAX_DELAY.total_seconds()
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
@@ -230,14 +245,17 @@ class Automation(models.Model):
             if not job.scopes & event_scopes:
                 errors.setdefault("job_type", []).append(
                     _(
-                        "The event “%(event)s” is a %(event_scope)s event; it can only start %(event_scope)s jobs, "
-                        "and “%(job)s” is a %(job_scope)s job."
+                        "“%(job)s” cannot follow “%(event)s”: the event happens to %(event_subject)s "
+                        "(%(event_scope)s), the job acts on %(job_subject)s (%(job_scope)s). "
+                        "Choose a job for %(event_subject)s."
                     )
                     % {
                         "event": EventType(self.event_type).label,
                         "event_scope": scope_label(event_scopes),
+                        "event_subject": _subject(event_scopes),
                         "job": job.label,
                         "job_scope": job.scope_label(),
+                        "job_subject": _subject(job.scopes),
                     }
                 )
         if job is not None:
@@ -262,6 +280,8 @@ class Automation(models.Model):
             not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6 for day in self.execution_days
         ):
             errors.setdefault("execution_days", []).append(_("List weekdays as numbers, 0 = Monday … 6 = Sunday."))
+        if self.delay_unit and self.delay_value and self.delay_too_long():
+            errors.setdefault("delay_value", []).append(_("A delay can be at most 5 years."))
         if self.delay_unit and not self.delay_value:
             errors.setdefault("delay_value", []).append(
                 _("Enter how many %(unit)s to wait.") % {"unit": self.delay_unit}

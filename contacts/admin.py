@@ -170,6 +170,13 @@ class ContactForm(forms.ModelForm):
         organization = organization_of_form(self)
         if email and organization and email_taken(organization=organization, email=email, exclude_pk=self.instance.pk):
             self.add_error("email", _("This organization already has a contact with this e-mail address."))
+        foreign_tags = [
+            t.name for t in cleaned.get("tags") or [] if organization and t.organization_id != organization.pk
+        ]
+        if foreign_tags:
+            self.add_error(
+                "tags", _("These tags belong to another organization: %(tags)s") % {"tags": ", ".join(foreign_tags)}
+            )
         if organization and "attributes" in cleaned:
             try:
                 cleaned["attributes"] = clean_attributes(organization, cleaned["attributes"])
@@ -389,6 +396,10 @@ class ConsentRecordAdmin(ReadOnlyScopedAdmin):
 
 
 class ImportUploadForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("organization"), queryset=Organization.objects.all(), required=False,
+        help_text=_("Host administrators choose the organization the contacts belong to."),
+    )  # fmt: skip
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
@@ -429,9 +440,12 @@ class ContactImportAdmin(OrganizationScopedAdmin):
             raise PermissionDenied
         organization = organization_of(request)
         form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if organization is not None:
+            del form.fields["organization"]
         if request.method == "POST" and form.is_valid():
+            organization = organization or form.cleaned_data.get("organization")
             if organization is None:
-                form.add_error(None, _("Host administrators import from within an organization's account."))
+                form.add_error("organization", _("Choose the organization the contacts belong to."))
             else:
                 upload = form.cleaned_data["file"]
                 try:

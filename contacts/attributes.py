@@ -20,6 +20,7 @@ from contacts.models import AttributeDefinition, Organization
 TRUE = {"true", "1", "yes", "y", "ja", "on"}
 FALSE = {"false", "0", "no", "n", "nein", "off"}
 MAX_TEXT = 1000
+MAX_NUMBER = 10**15  # beyond it, numbers lose precision in JSON and overflow database integers
 
 
 def definitions_of(organization: Organization | None) -> dict[str, AttributeDefinition]:
@@ -106,6 +107,8 @@ def _number(raw: Any) -> int | float:
             raise ValidationError(_("Enter a number.")) from None
     if not number.is_finite():
         raise ValidationError(_("Enter a number."))
+    if abs(number) > MAX_NUMBER:
+        raise ValidationError(_("Enter a number between -10¹⁵ and 10¹⁵."))
     return int(number) if number == number.to_integral_value() else float(number)
 
 

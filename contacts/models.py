@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -171,7 +172,17 @@ class AttributeDefinition(models.Model):
         CHOICE = "choice", _("choice")
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
-    key = models.SlugField(_("key"), max_length=64, help_text=_("Used in CSV columns, the API and dynamic text."))
+    key = models.CharField(
+        _("key"),
+        max_length=64,
+        validators=[
+            RegexValidator(
+                r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$",
+                _("Use lower-case letters, digits and single underscores, starting with a letter (e.g. shoe_size)."),
+            )
+        ],
+        help_text=_("Used in CSV columns (attr:<key>), the API and dynamic text ({{ contact.attributes.<key> }})."),
+    )
     label = models.CharField(_("label"), max_length=100)
     type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.TEXT)
     choices = models.JSONField(

@@ -18,12 +18,13 @@ EXISTS subqueries), so counting a selection or testing one contact is a single q
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from contacts.attributes import clean_value
@@ -45,6 +46,7 @@ OPERATORS = {
 }
 MEMBERSHIP_STATES = {*Membership.State.values, "receiving"}
 MAX_DEPTH = 2  # the top level and one nested level
+MAX_DAYS = 36500
 
 
 def compile_definition(organization: Organization, definition: dict[str, Any]) -> Q:
@@ -80,7 +82,10 @@ def _compile_condition(organization: Organization, condition: dict[str, Any]) ->
         return _compile_block(organization, condition)
     negate = bool(condition.get("negate"))
     if "field" in condition:
-        q = _comparison(condition["field"], condition.get("op", "eq"), condition.get("value"))
+        value = condition.get("value")
+        if condition["field"] == "created_at" and value is not None:
+            value = [_moment(v) for v in value] if isinstance(value, list) else _moment(value)
+        q = _comparison(condition["field"], condition.get("op", "eq"), value)
     elif "attribute" in condition:
         definition = AttributeDefinition.objects.get(organization=organization, key=condition["attribute"])
         value = condition.get("value")
@@ -106,6 +111,12 @@ def _compile_condition(organization: Organization, condition: dict[str, Any]) ->
             transactions = transactions.filter(occurred_at__gte=since)
         q = Q(Exists(transactions))
     return ~q if negate else q
+
+
+def _moment(text: str) -> datetime:
+    """A date or date-time from a selection, as an aware moment (dates start at midnight)."""
+    moment = parse_datetime(text) or datetime.combine(parse_date(text), time.min)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 def _comparison(path: str, op: str, value: Any) -> Q:
@@ -159,6 +170,10 @@ def _check_condition(organization: Organization, condition: Any) -> str | None:
             "field": condition["field"],
             "fields": ", ".join(sorted(FIELDS)),
         }
+    if kind == "field" and op not in {"empty", "not_empty"}:
+        message = _check_field_value(condition["field"], op, condition.get("value"))
+        if message:
+            return message
     if kind == "attribute":
         definition = AttributeDefinition.objects.filter(organization=organization, key=condition["attribute"]).first()
         if definition is None:
@@ -177,8 +192,19 @@ def _check_condition(organization: Organization, condition: Any) -> str | None:
             return _("unknown membership state “%(state)s”.") % {"state": condition.get("state")}
     if kind == "transaction":
         days = condition.get("within_days")
-        if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
-            return _("“within_days” must be a whole number of days, at least 1.")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS):
+            return _("“within_days” must be a whole number of days from 1 to %(max)d.") % {"max": MAX_DAYS}
+    return None
+
+
+def _check_field_value(field: str, op: str, value: Any) -> str | None:
+    values = value if op == "in" else [value]
+    for item in values:
+        if field == "created_at":
+            if not isinstance(item, str) or (parse_datetime(item) is None and parse_date(item) is None):
+                return _("created_at needs a date as YYYY-MM-DD (or a date and time).")
+        elif not isinstance(item, str):
+            return _("the value for %(field)s must be text.") % {"field": field}
     return None
 
 

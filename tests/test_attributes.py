@@ -111,3 +111,30 @@ def inline_management_forms() -> dict:
     for prefix in ("memberships", "transactions"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     return data
+
+
+@pytest.mark.parametrize("key", ["a__b", "Shoe", "1st", "shoe-size", "_x"])
+def test_attribute_keys_must_work_in_queries_and_columns(alice_org, key):
+    with pytest.raises(ValidationError) as error:
+        AttributeDefinition(organization=alice_org, key=key, label="X", type="text").full_clean()
+    assert "key" in error.value.message_dict
+
+
+def test_host_admin_cannot_attach_another_organizations_tag(client, host_admin, alice_org, charlie_org):
+    from contacts.models import Tag
+
+    theirs = Tag.objects.create(organization=charlie_org, name="theirs")
+    client.force_login(host_admin)
+    response = client.post(
+        "/admin/contacts/contact/add/",
+        {
+            "organization": alice_org.pk,
+            "email": "t@example.com",
+            "language": "en",
+            "attributes": "{}",
+            "tags": [theirs.pk],
+            **inline_management_forms(),
+        },
+    )
+    assert response.status_code == 200
+    assert "another organization" in str(response.context["adminform"].form.errors["tags"])

@@ -47,7 +47,7 @@ def test_contact_and_system_scopes_do_not_mix(client, alice, event_type, job_typ
     response = client.post(ADD_URL, form_data(event_type=event_type, job_type=job_type))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["job_type"]
-    assert "can only start" in errors[0]
+    assert "cannot follow" in errors[0] and "Choose a job for" in errors[0]
     assert not Automation.objects.exists()
 
 
@@ -136,3 +136,10 @@ def test_selection_needs_a_contact_job_and_the_same_organization(client, alice, 
     response = client.post(ADD_URL, form_data(selection=str(theirs.pk)))
     assert "selection" in response.context["adminform"].form.errors
     assert client.post(ADD_URL, form_data(selection=str(mine.pk))).status_code == 302
+
+
+def test_a_delay_longer_than_five_years_is_refused(client, alice):
+    client.force_login(alice)
+    response = client.post(ADD_URL, form_data(delay_value="99999999999", delay_unit="hours"))
+    assert response.status_code == 200
+    assert "at most 5 years" in str(response.context["adminform"].form.errors["delay_value"])

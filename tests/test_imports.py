@@ -180,3 +180,14 @@ def test_the_same_address_twice_in_one_file_is_one_contact(setup, django_capture
     contact = Contact.objects.get(email__iexact="twice@example.com")
     assert contact.first_name == "Second"
     assert sorted(contact.tags.values_list("name", flat=True)) == ["a", "b"]
+
+
+def test_host_admin_chooses_the_organization_of_an_import(client, host_admin, setup):
+    client.force_login(host_admin)
+    file = SimpleUploadedFile("c.csv", b"email\nhost@example.com\n", content_type="text/csv")
+    missing = client.post("/admin/contacts/contactimport/add/", {"file": file})
+    assert missing.status_code == 400 and "Choose the organization" in missing.text
+    file.seek(0)
+    response = client.post("/admin/contacts/contactimport/add/", {"file": file, "organization": setup.pk})
+    assert response.status_code == 302
+    assert ContactImport.objects.get().organization == setup

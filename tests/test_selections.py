@@ -165,3 +165,26 @@ def test_admin_shows_the_count_and_refuses_broken_definitions(client, alice, peo
     page = client.get(f"/admin/contacts/selection/{selection.pk}/change/")
     assert "contacts matching now" in page.text.lower()
     assert '<div class="readonly">2</div>' in page.text
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ({"field": "created_at", "op": "gte", "value": "yesterday"}, "YYYY-MM-DD"),
+        ({"field": "first_name", "op": "eq", "value": 5}, "must be text"),
+        ({"transaction": "x", "within_days": 99999999999}, "from 1 to 36500"),
+        ({"attribute": "score", "op": "gt", "value": 99999999999999999999999999}, "between"),
+    ],
+)
+def test_values_that_could_not_be_queried_are_refused_when_saved(people, condition, message):
+    with pytest.raises(ValidationError) as error:
+        validate_definition(people["org"], {"conditions": [condition]})
+    assert message in " ".join(error.value.messages)
+
+
+def test_created_at_conditions_take_dates(people):
+    assert emails(people, {"conditions": [{"field": "created_at", "op": "gte", "value": "2000-01-01"}]}) == {
+        "anna",
+        "ben",
+        "cleo",
+    }

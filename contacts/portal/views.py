@@ -201,7 +201,8 @@ def confirm(request: HttpRequest, organization: Organization, token: str) -> Htt
     )
     if request.method == "POST":
         membership = services.confirm_subscription(membership_id=membership.pk, ip_address=auth.client_ip(request))
-    return page(request, organization, "confirm.html", membership=membership)
+    with translation.override(membership.contact.language):
+        return page(request, organization, "confirm.html", membership=membership)
 
 
 @csrf_exempt  # authenticated by the signed token; RFC 8058 one-click POSTs carry no CSRF token
