@@ -5,13 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from contacts.models import Membership
+from contacts.models import Membership, Organization
 from contacts.tokens import make_confirmation_token
 from notifications.services import render_mail, send_mail
 
 
 def portal_url(path: str) -> str:
     return f"{settings.BASE_URL}{path}"
+
+
+def portal_login_url(organization: Organization) -> str:
+    return portal_url(reverse("portal:login", kwargs={"slug": organization.slug}))
 
 
 def send_subscription_confirmation(membership_id: int) -> None:

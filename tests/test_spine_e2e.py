@@ -49,6 +49,7 @@ def test_delayed_password_mail_arrives_when_due_and_the_password_works(
     [mail] = smtp_server.messages
     assert mail["To"] == "Erika@Example.com"
     password = PASSWORD_LINE.search(text_of(mail)).group(1)
+    assert "/portal/alice/login/" in text_of(mail)
     contact = Contact.objects.get(pk=contact.pk)
     assert contact.password.startswith("argon2")
     assert check_password(password, contact.password)

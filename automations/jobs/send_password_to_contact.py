@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from automations.events import K
 from automations.jobs.base import BaseJob, JobContext
+from contacts.mails import portal_login_url
 from contacts.services import generate_password
 from notifications.services import enqueue_mail, render_mail
 
@@ -19,7 +20,12 @@ class Job(BaseJob):
         password = generate_password()
         mail = render_mail(
             "new_password_contact",
-            {"contact": contact, "organization": context.organization, "password": password},
+            {
+                "contact": contact,
+                "organization": context.organization,
+                "password": password,
+                "portal_url": portal_login_url(context.organization),
+            },
             language=contact.language,
             secrets=(password,),
         )
