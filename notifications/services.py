@@ -37,7 +37,6 @@ REDACTED = "••••••••"
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,8 @@ def claim_messages(*, ids: list[int] | None = None, limit: int = 100, now=None) 
         claimed = OutboundMessage.objects.filter(due, pk__in=picked).update(
             status=OutboundMessage.Status.SENDING,
             claim_token=token,
-            lease_expires_at=now + LEASE,
+            # The same lease as runs: a sender that died hands its mails back after it.
+            lease_expires_at=now + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS),
             attempts=models.F("attempts") + 1,
         )
     return token if claimed else None
