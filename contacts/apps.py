@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ContactsConfig(AppConfig):
     name = "contacts"
-    verbose_name = "Contacts"
+    verbose_name = _("Contacts")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

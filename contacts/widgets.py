@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from contacts.models import AttributeDefinition, Group, Membership, Organization, Tag
 from contacts.selections import FIELDS, OPERATORS
@@ -35,6 +36,26 @@ class SelectionBuilderWidget(forms.Textarea):
             "tags": list(Tag.objects.filter(organization=organization).values_list("name", flat=True)),
             "groups": [{"id": g.pk, "name": g.name} for g in Group.objects.filter(organization=organization)],
             "states": ["receiving", *Membership.State.values],
+            "labels": {
+                "match": str(_("Match")),
+                "of": str(_("of these conditions:")),
+                "all": str(_("all")),
+                "any": str(_("any")),
+                "condition": str(_("+ condition")),
+                "block": str(_("+ block")),
+                "not": str(_("not")),
+                "in_the_last": str(_("in the last")),
+                "days": str(_("days")),
+                "remove": str(_("remove condition")),
+                "kinds": {
+                    "field": str(_("field")),
+                    "attribute": str(_("attribute")),
+                    "tag": str(_("tag")),
+                    "group": str(_("group")),
+                    "transaction": str(_("transaction")),
+                    "block": str(_("block of conditions")),
+                },
+            },
         }
         return context
 

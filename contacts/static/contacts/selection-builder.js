@@ -40,6 +40,7 @@
     const textarea = document.getElementById(root.dataset.target);
     const options = JSON.parse(document.getElementById(root.dataset.target + "_options").textContent);
     const ui = root.querySelector(".selection-builder-ui");
+    const L = options.labels;
     let state;
     try { state = JSON.parse(textarea.value || "{}"); } catch (e) { ui.textContent = "Invalid JSON: edit it below."; return; }
     state.match = state.match || "all";
@@ -52,7 +53,7 @@
       const kind = kindOf(c);
       const row = el("div", { className: "sb-row" });
       row.style.cssText = "display:flex;gap:.4em;align-items:center;flex-wrap:wrap;margin:.3em 0;";
-      const kindSelect = select(KINDS.filter((k) => depth === 0 || k !== "block").map((k) => [k, k]), kind, "kind");
+      const kindSelect = select(KINDS.filter((k) => depth === 0 || k !== "block").map((k) => [k, L.kinds[k]]), kind, "kind");
       kindSelect.onchange = () => {
         const fresh = {
           field: { field: "email", op: "eq", value: "" },
@@ -86,19 +87,19 @@
         row.append(bind(select(options.states, c.state || "receiving", "membership state"), "state"));
       } else if (kind === "transaction") {
         row.append(bind(input(c.transaction, "transaction type"), "transaction"));
-        row.append(el("span", { textContent: "in the last" }));
+        row.append(el("span", { textContent: L.in_the_last }));
         const days = input(c.within_days, "days", "number");
         days.style.width = "5em";
         row.append(bind(days, "within_days", (v) => (v === "" ? null : Number(v))));
-        row.append(el("span", { textContent: "days" }));
+        row.append(el("span", { textContent: L.days }));
       }
       if (kind !== "block") {
         const negate = el("input", { type: "checkbox", checked: !!c.negate });
         negate.onchange = () => { if (negate.checked) c.negate = true; else delete c.negate; save(); };
-        row.append(el("label", {}, [negate, " not"]));
+        row.append(el("label", {}, [negate, " " + L.not]));
       }
       const remove = el("button", { type: "button", className: "button", textContent: "✕" });
-      remove.setAttribute("aria-label", "remove condition");
+      remove.setAttribute("aria-label", L.remove);
       remove.onclick = () => { list.splice(index, 1); render(); };
       row.append(remove);
       if (kind === "block") {
@@ -112,16 +113,16 @@
 
     function blockUi(block, depth) {
       const wrap = el("div");
-      const match = select([["all", "all"], ["any", "any"]], block.match || "all", "match");
+      const match = select([["all", L.all], ["any", L.any]], block.match || "all", "match");
       match.onchange = () => { block.match = match.value; save(); };
-      wrap.append(el("div", {}, ["Match ", match, " of these conditions:"]));
+      wrap.append(el("div", {}, [L.match + " ", match, " " + L.of]));
       (block.conditions = block.conditions || []).forEach((_, i) => wrap.append(conditionRow(block.conditions, i, depth)));
-      const add = el("button", { type: "button", className: "button", textContent: "+ condition" });
+      const add = el("button", { type: "button", className: "button", textContent: L.condition });
       add.onclick = () => { block.conditions.push({ field: "email", op: "eq", value: "" }); render(); };
       const buttons = el("div", {}, [add]);
       buttons.style.marginTop = ".4em";
       if (depth === 0) {
-        const addBlock = el("button", { type: "button", className: "button", textContent: "+ block" });
+        const addBlock = el("button", { type: "button", className: "button", textContent: L.block });
         addBlock.style.marginLeft = ".5em";
         addBlock.onclick = () => { block.conditions.push({ match: "any", conditions: [] }); render(); };
         buttons.append(addBlock);
