@@ -28,6 +28,17 @@ def render_text(text: str, data: dict[str, Any]) -> str:
     return ENGINE.from_string(text).render(Context(data, autoescape=False))
 
 
+def render_json(value: Any, data: dict[str, Any]) -> Any:
+    """Render the dynamic text in every string of a JSON structure (keys stay as written)."""
+    if isinstance(value, str):
+        return render_text(value, data)
+    if isinstance(value, dict):
+        return {key: render_json(item, data) for key, item in value.items()}
+    if isinstance(value, list):
+        return [render_json(item, data) for item in value]
+    return value
+
+
 def template_data(*, contact=None, user=None, event=None, organization=None) -> dict[str, Any]:
     """The plain data a dynamic text may use."""
     data: dict[str, Any] = {}

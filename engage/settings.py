@@ -231,6 +231,9 @@ for _key in ENGAGE_ENCRYPTION_KEYS:
     except ValueError as exc:
         raise ImproperlyConfigured(f"ENGAGE_ENCRYPTION_KEYS holds a key that is not a Fernet key: {exc}") from exc
 
+# Outbound HTTP (webhook jobs) refuses private and loopback addresses unless this is set.
+ENGAGE_HTTP_ALLOW_PRIVATE = _bool("ENGAGE_HTTP_ALLOW_PRIVATE", False)
+
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from automations.dynamic import check_template, render_text
+from automations.dynamic import check_template, render_json
 from automations.events import K
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from contacts import services
@@ -39,18 +39,8 @@ class Job(BaseJob):
     params_form = Parameters
 
     def execute(self, context: JobContext) -> dict:
-        data = _render(json.loads(context.params.get("data") or "{}"), context.template_data())
+        data = render_json(json.loads(context.params.get("data") or "{}"), context.template_data())
         transaction = services.add_transaction(
             contact=context.require_contact(), type=context.params["type"], data=data
         )
         return {"transaction": transaction.pk, "type": transaction.type, "data": data}
-
-
-def _render(value, data):
-    if isinstance(value, str):
-        return render_text(value, data)
-    if isinstance(value, dict):
-        return {key: _render(item, data) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_render(item, data) for item in value]
-    return value

@@ -86,6 +86,10 @@ class BaseJob:
     scopes: ClassVar[frozenset[str]]
     description: ClassVar[str] = ""
     params_form: ClassVar[type[JobParameters]] = NoParameters
+    # Jobs that only change our database run inside the transaction that records their
+    # result (all or nothing). Jobs that call other systems must not hold a transaction
+    # open while they wait: they run before it, and may run again after a crash.
+    transactional: ClassVar[bool] = True
 
     def execute(self, context: JobContext) -> dict[str, Any]:
         """Do the work and return what should be shown as the run's output.
