@@ -470,8 +470,10 @@ class ContactImportAdmin(OrganizationScopedAdmin):
         contact_import = self.get_object(request, str(object_id))
         if request.method != "POST" or not self.has_add_permission(request):
             raise PermissionDenied
-        imports.start_import(contact_import)
-        self.message_user(request, _("The import has started."), messages.SUCCESS)
+        if imports.start_import(contact_import):
+            self.message_user(request, _("The import has started."), messages.SUCCESS)
+        else:
+            self.message_user(request, _("This import has already been started."), messages.WARNING)
         return redirect("admin:contacts_contactimport_change", contact_import.pk)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
@@ -494,9 +496,11 @@ class ContactImportAdmin(OrganizationScopedAdmin):
 
     @admin.display(description=_("preview (first rows, nothing saved yet)"))
     def preview_table(self, obj: ContactImport) -> str:
+        if obj.status != ContactImport.Status.UPLOADED:
+            return _("The import has started; see the counts and the error report.")
         return _rows_table(obj.preview.get("rows", []), show_action=True)
 
-    @admin.display(description=_("rows with errors"))
+    @admin.display(description=_("error report"))
     def error_table(self, obj: ContactImport) -> str:
         return _rows_table(obj.errors, show_action=False)
 

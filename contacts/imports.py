@@ -54,6 +54,9 @@ def create_import(*, organization: Organization, file_name: str, binary: IO[byte
     rows = read_rows(binary)
     try:
         columns = [c.strip() for c in next(rows)]
+        duplicates = sorted({c for c in columns if columns.count(c) > 1})
+        if duplicates:
+            raise ImportFileError(_("These columns appear twice: %(columns)s") % {"columns": ", ".join(duplicates)})
         missing = REQUIRED_COLUMNS - set(columns)
         if missing:
             raise ImportFileError(_("The file has no column “%(column)s”.") % {"column": ", ".join(sorted(missing))})
@@ -72,8 +75,14 @@ def create_import(*, organization: Organization, file_name: str, binary: IO[byte
                 chunk = []
         if chunk:
             _store_chunk(contact_import, chunk, first_line=total - len(chunk) + 2)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImportFileError(_("This is not a UTF-8 CSV file: %(error)s") % {"error": exc}) from exc
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _("This file is not UTF-8 text. Save it as “CSV UTF-8” in your spreadsheet program and upload it again.")
+        ) from exc
+    except csv.Error as exc:
+        raise ImportFileError(_("This is not a readable CSV file: %(error)s") % {"error": exc}) from exc
+    if total == 0:
+        raise ImportFileError(_("The file has column names but no rows."))
     contact_import.total_rows = total
     contact_import.preview = preview(contact_import)
     contact_import.save(update_fields=["total_rows", "preview"])
@@ -121,7 +130,8 @@ def _row_errors(row_result) -> dict[str, list[str]]:
     return errors
 
 
-def start_import(contact_import: ContactImport) -> None:
+def start_import(contact_import: ContactImport) -> bool:
+    """Queue the import; False if it was started before (it runs once)."""
     updated = ContactImport.objects.filter(pk=contact_import.pk, status=ContactImport.Status.UPLOADED).update(
         status=ContactImport.Status.QUEUED
     )
@@ -129,6 +139,7 @@ def start_import(contact_import: ContactImport) -> None:
         from django_q.tasks import async_task
 
         transaction.on_commit(lambda: async_task("contacts.tasks.run_contact_import", contact_import.pk))
+    return bool(updated)
 
 
 def run_import(import_id: int) -> None:

@@ -364,7 +364,7 @@ class ContactImport(models.Model):
     whole file into memory."""
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("uploaded (preview below)")
+        UPLOADED = "uploaded", _("ready to import")
         QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         FINISHED = "finished", _("finished")
@@ -383,7 +383,7 @@ class ContactImport(models.Model):
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     skipped_count = models.PositiveIntegerField(_("unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
+    errors = models.JSONField(_("error report"), default=list, blank=True)
     failure = models.TextField(_("failure"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL

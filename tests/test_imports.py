@@ -110,7 +110,13 @@ def test_semicolons_and_a_byte_order_mark_are_understood(setup):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"first_name\nX\n", "no column"), (b"", "empty"), (b"email\n\xff\xfe\x00bad\n", "not a UTF-8 CSV")],
+    [
+        (b"first_name\nX\n", "no column"),
+        (b"", "empty"),
+        (b"email\n\xff\xfe\x00bad\n", "not UTF-8 text"),
+        (b"email\n", "no rows"),
+        (b"email,email\na@example.com,b@example.com\n", "appear twice: email"),
+    ],
 )
 def test_unusable_files_are_refused_with_a_reason(setup, content, message):
     with pytest.raises(imports.ImportFileError, match=message):
@@ -191,3 +197,13 @@ def test_host_admin_chooses_the_organization_of_an_import(client, host_admin, se
     response = client.post("/admin/contacts/contactimport/add/", {"file": file, "organization": setup.pk})
     assert response.status_code == 302
     assert ContactImport.objects.get().organization == setup
+
+
+def test_an_import_runs_once_however_often_it_is_started(client, alice, setup, django_capture_on_commit_callbacks):
+    contact_import = upload(setup, HEADER + "once@example.com,Once,,en,,,\n")
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/contacts/contactimport/{contact_import.pk}/start/")
+    again = client.post(f"/admin/contacts/contactimport/{contact_import.pk}/start/", follow=True)
+    assert "already been started" in again.text
+    assert Event.objects.filter(type="contact_import_finished").count() == 1
