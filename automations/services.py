@@ -248,6 +248,11 @@ def execute_runs(token: uuid.UUID | str) -> int:
     )
     executed = []
     for run in runs:
+        # Renew the lease right before each run: a long batch must not lose its later runs
+        # to a second worker while it still works on them.
+        lease = timezone.now() + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
+        if not Run.objects.filter(pk=run.pk, claim_token=own, status=Run.Status.RUNNING).update(lease_expires_at=lease):
+            continue
         execute_run(run, own)
         executed.append(run.pk)
     # The mails these runs queued leave now, over one connection. Should this worker die

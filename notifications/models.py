@@ -59,3 +59,80 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"
+
+
+class MailSettings(models.Model):
+    """How mail leaves: host-level settings (no organization) apply to every organization
+    that has not set its own; an organization's own settings override them until it
+    switches back to "use host settings"."""
+
+    class Transport(models.TextChoices):
+        SMTP = "smtp", _("SMTP server")
+        ESP = "esp", _("E-mail service provider (API)")
+
+    class Security(models.TextChoices):
+        NONE = "none", _("none")
+        STARTTLS = "starttls", _("STARTTLS")
+        TLS = "tls", _("implicit TLS (SMTPS)")
+
+    class Esp(models.TextChoices):
+        BREVO = "brevo", "Brevo"
+        MAILGUN = "mailgun", "Mailgun"
+        MAILJET = "mailjet", "Mailjet"
+        POSTMARK = "postmark", "Postmark"
+        RESEND = "resend", "Resend"
+        SENDGRID = "sendgrid", "SendGrid"
+        SPARKPOST = "sparkpost", "SparkPost"
+
+    organization = models.OneToOneField(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="mail_settings",
+        help_text=_("Empty: the host-level settings every organization inherits."),
+    )
+    use_host_settings = models.BooleanField(
+        _("use host settings"), default=False, help_text=_("Ignore the settings below and send like the host.")
+    )
+    transport = models.CharField(_("send through"), max_length=10, choices=Transport.choices, default=Transport.SMTP)
+    smtp_host = models.CharField(_("SMTP host"), max_length=253, blank=True)
+    smtp_domain = models.CharField(
+        _("SMTP domain"),
+        max_length=253,
+        blank=True,
+        help_text=_("Appended to the user name (user@domain) if it has none."),
+    )
+    smtp_port = models.PositiveIntegerField(_("port"), default=587)
+    smtp_username = models.CharField(_("user name"), max_length=254, blank=True)
+    smtp_password = models.TextField(_("password"), blank=True, editable=False)  # encrypted
+    security = models.CharField(
+        _("secure connection"), max_length=10, choices=Security.choices, default=Security.STARTTLS
+    )
+    timeout = models.PositiveIntegerField(_("timeout (seconds)"), default=30)
+    esp = models.CharField(_("provider"), max_length=20, choices=Esp.choices, blank=True)
+    esp_credentials = models.TextField(_("provider credentials"), blank=True, editable=False)  # encrypted JSON
+    from_email = models.EmailField(_("default from address"), blank=True)
+    from_name = models.CharField(_("default from display name"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("mail settings")
+        verbose_name_plural = _("mail settings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["use_host_settings"],
+                condition=models.Q(organization__isnull=True),
+                name="one_host_mail_settings",
+                violation_error_message=_("There are host-level mail settings already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organization or _("Host settings"))
+
+    def save(self, *args, **kwargs) -> None:
+        if self.organization_id is None:
+            self.use_host_settings = False  # the host has nothing to inherit from
+        super().save(*args, **kwargs)

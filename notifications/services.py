@@ -18,10 +18,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import make_msgid
+from itertools import groupby
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -29,6 +30,7 @@ from django.utils import timezone, translation
 from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
+from notifications import mailsettings
 from notifications.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ def enqueue_mail(
 ) -> OutboundMessage:
     """Put one mail in the outbox. Call it inside the transaction of the change that
     causes the mail; deliver it after that transaction commits."""
-    from_email = from_email or settings.DEFAULT_FROM_EMAIL
+    from_email = from_email or mailsettings.default_from(organization)
     secret_values = ""
     if mail.secrets:
         secret_values = crypto.encrypt(json.dumps({"text": mail.text, "html": mail.html}))
@@ -163,14 +165,22 @@ def claim_messages(*, ids: list[int] | None = None, limit: int = 100, now=None) 
 
 
 def send_claimed(token: uuid.UUID | str) -> int:
-    """Send every message held under `token` over one connection. Returns how many were sent."""
+    """Send every message held under `token`, one connection per organization (each may
+    have its own server or provider). Returns how many were sent."""
     messages = list(
-        OutboundMessage.objects.filter(claim_token=token, status=OutboundMessage.Status.SENDING).order_by("pk")
+        OutboundMessage.objects.filter(claim_token=token, status=OutboundMessage.Status.SENDING)
+        .select_related("organization")
+        .order_by("organization_id", "pk")
     )
-    if not messages:
-        return 0
     sent = 0
-    connection = get_connection()
+    for _, batch in groupby(messages, key=lambda message: message.organization_id):
+        batch = list(batch)
+        sent += _send_batch(batch, token, mailsettings.connection_for(batch[0].organization))
+    return sent
+
+
+def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
+    sent = 0
     try:
         connection.open()
     except Exception as exc:  # the server is unreachable: every message of the batch waits
@@ -180,6 +190,8 @@ def send_claimed(token: uuid.UUID | str) -> int:
         return 0
     try:
         for message in messages:
+            if not _still_ours(message, token):
+                continue  # the lease ran out and another sender took it: it sends it, not us
             try:
                 provider_id = _send_one(message, connection)
             except Exception as exc:
@@ -201,6 +213,43 @@ def send_claimed(token: uuid.UUID | str) -> int:
     finally:
         connection.close()
     return sent
+
+
+def send_test_mail(*, organization: Organization | None, to: str, user=None) -> tuple[bool, str]:
+    """Send a test mail with the settings that apply, and say plainly what happened."""
+    chosen = mailsettings.effective(organization)
+    subject = f"Engage test mail ({chosen.source} settings)"
+    text = f"This test mail was sent with the {chosen.source} mail settings" + (
+        f" of {organization.name}." if organization else "."
+    )
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=chosen.from_email,
+        to=[to],
+        headers={"Message-ID": make_msgid(domain=_domain_of(chosen.from_email))},
+        connection=mailsettings.connection_for(organization),
+    )
+    try:
+        email.send()
+    except Exception as exc:
+        return False, mailsettings.describe_failure(exc)
+    provider_id = _provider_message_id(email)
+    return (
+        True,
+        f"Accepted by the server ({chosen.source} settings), Message-ID {email.extra_headers['Message-ID']}"
+        + (f", provider id {provider_id}" if provider_id else ""),
+    )
+
+
+def _still_ours(message: OutboundMessage, token) -> bool:
+    """Renew this message's lease right before sending it; False if it is no longer ours."""
+    lease = timezone.now() + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
+    return bool(
+        OutboundMessage.objects.filter(pk=message.pk, claim_token=token, status=OutboundMessage.Status.SENDING).update(
+            lease_expires_at=lease
+        )
+    )
 
 
 def _send_one(message: OutboundMessage, connection) -> str:

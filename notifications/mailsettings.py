@@ -1,0 +1,115 @@
+"""Which mail settings apply to an organization, and a connection that uses them.
+
+Order: the organization's own settings (unless it chose "use host settings"), then the
+host-level settings, then the process's EMAIL_* environment (the embedded set-up).
+Secrets are stored encrypted (engage.crypto) and only decrypted to open a connection.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email.utils import formataddr
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import get_connection
+
+from contacts.models import Organization
+from engage import crypto
+from notifications.models import MailSettings
+
+ESP_BACKENDS = {
+    "brevo": ("anymail.backends.brevo.EmailBackend", ["api_key"]),
+    "mailgun": ("anymail.backends.mailgun.EmailBackend", ["api_key", "sender_domain"]),
+    "mailjet": ("anymail.backends.mailjet.EmailBackend", ["api_key", "secret_key"]),
+    "postmark": ("anymail.backends.postmark.EmailBackend", ["server_token"]),
+    "resend": ("anymail.backends.resend.EmailBackend", ["api_key"]),
+    "sendgrid": ("anymail.backends.sendgrid.EmailBackend", ["api_key"]),
+    "sparkpost": ("anymail.backends.sparkpost.EmailBackend", ["api_key"]),
+}
+
+
+@dataclass(frozen=True)
+class Effective:
+    source: str  # "organization", "host" or "environment"
+    backend: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    from_email: str = ""
+
+
+def settings_row(organization: Organization | None) -> MailSettings | None:
+    return MailSettings.objects.filter(organization=organization).first()
+
+
+def effective(organization: Organization | None) -> Effective:
+    own = settings_row(organization) if organization is not None else None
+    if own is not None and not own.use_host_settings:
+        return _from_row(own, "organization")
+    host = settings_row(None)
+    if host is not None:
+        return _from_row(host, "host")
+    return Effective(source="environment", from_email=settings.DEFAULT_FROM_EMAIL)
+
+
+def _from_row(row: MailSettings, source: str) -> Effective:
+    from_email = formataddr((row.from_name, row.from_email)) if row.from_email else settings.DEFAULT_FROM_EMAIL
+    if row.transport == MailSettings.Transport.ESP:
+        backend, _ = ESP_BACKENDS[row.esp]
+        credentials = json.loads(crypto.decrypt(row.esp_credentials)) if row.esp_credentials else {}
+        return Effective(source, backend, credentials, from_email)
+    username = row.smtp_username
+    if username and row.smtp_domain and "@" not in username:
+        username = f"{username}@{row.smtp_domain}"
+    options = {
+        "host": row.smtp_host,
+        "port": row.smtp_port,
+        "username": username,
+        "password": crypto.decrypt(row.smtp_password) if row.smtp_password else "",
+        "use_tls": row.security == MailSettings.Security.STARTTLS,
+        "use_ssl": row.security == MailSettings.Security.TLS,
+        "timeout": row.timeout,
+    }
+    return Effective(source, "django.core.mail.backends.smtp.EmailBackend", options, from_email)
+
+
+def connection_for(organization: Organization | None):
+    chosen = effective(organization)
+    if chosen.backend is None:
+        return get_connection()
+    return get_connection(chosen.backend, **chosen.options)
+
+
+def default_from(organization: Organization | None) -> str:
+    return effective(organization).from_email
+
+
+def store_secrets(row: MailSettings, *, password: str | None = None, esp_credentials: dict | None = None) -> None:
+    """Encrypt and keep new secrets; None keeps what is stored, "" / {} clears it."""
+    if password is not None:
+        row.smtp_password = crypto.encrypt(password) if password else ""
+    if esp_credentials is not None:
+        kept = {k: v for k, v in esp_credentials.items() if v}
+        row.esp_credentials = crypto.encrypt(json.dumps(kept)) if kept else ""
+
+
+def describe_failure(exc: Exception) -> str:
+    """A test mail's failure in the words an administrator needs."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"Authentication failed: the server answered {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return f"TLS error: {exc}"
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"The server does not support this: {exc}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "Connection refused: nothing accepts connections at that host and port."
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "Timed out: the server did not answer in time."
+    if isinstance(exc, socket.gaierror):
+        return f"Unknown host: {exc}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"Refused: {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+    return f"{exc.__class__.__name__}: {exc}"
