@@ -1,9 +1,15 @@
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contacts.tenancy import ReadOnlyScopedAdmin
-from notifications.models import OutboundMessage
+from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin, is_host_admin, organization_of
+from notifications import mailsettings
+from notifications.models import MailSettings, OutboundMessage
+from notifications.services import send_test_mail
 
 
 @admin.register(OutboundMessage)
@@ -40,3 +46,113 @@ class OutboundMessageAdmin(ReadOnlyScopedAdmin):
             '<iframe sandbox srcdoc="{}" style="width: 100%; min-height: 360px; border: 1px solid #ccc;"></iframe>',
             obj.html_body,
         )
+
+
+class MailSettingsForm(forms.ModelForm):
+    """Secrets are write-only: they are never shown again; leave a field empty to keep it."""
+
+    password = forms.CharField(
+        label=_("password"), required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored password."),
+    )  # fmt: skip
+    clear_password = forms.BooleanField(label=_("no password (anonymous)"), required=False)
+    esp_api_key = forms.CharField(
+        label=_("API key / server token"), required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored key."),
+    )  # fmt: skip
+    esp_secret_key = forms.CharField(
+        label=_("secret key (Mailjet)"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+    esp_sender_domain = forms.CharField(label=_("sending domain (Mailgun)"), required=False)
+
+    class Meta:
+        model = MailSettings
+        fields = [
+            "organization", "use_host_settings", "transport", "smtp_host", "smtp_domain", "smtp_port", "smtp_username",
+            "security", "timeout", "esp", "from_email", "from_name",
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("use_host_settings"):
+            return cleaned
+        if cleaned.get("transport") == MailSettings.Transport.SMTP and not cleaned.get("smtp_host"):
+            self.add_error("smtp_host", _("Enter the SMTP server's host name."))
+        if cleaned.get("transport") == MailSettings.Transport.ESP:
+            if not cleaned.get("esp"):
+                self.add_error("esp", _("Choose the provider."))
+            elif not (cleaned.get("esp_api_key") or self.instance.esp_credentials):
+                self.add_error("esp_api_key", _("Enter the provider's API key."))
+        if cleaned.get("timeout") is not None and not 1 <= cleaned["timeout"] <= 300:
+            self.add_error("timeout", _("Between 1 and 300 seconds."))
+        return cleaned
+
+    def save(self, commit=True):
+        row = super().save(commit=False)
+        password = "" if self.cleaned_data.get("clear_password") else (self.cleaned_data.get("password") or None)
+        credentials = None
+        if self.cleaned_data.get("esp_api_key"):
+            key_name = mailsettings.ESP_BACKENDS[row.esp][1][0]
+            credentials = {
+                key_name: self.cleaned_data["esp_api_key"],
+                "secret_key": self.cleaned_data.get("esp_secret_key"),
+                "sender_domain": self.cleaned_data.get("esp_sender_domain"),
+            }
+        mailsettings.store_secrets(row, password=password, esp_credentials=credentials)
+        if commit:
+            row.save()
+        return row
+
+
+class TestMailForm(forms.Form):
+    to = forms.EmailField(label=_("send a test mail to"))
+
+
+@admin.register(MailSettings)
+class MailSettingsAdmin(OrganizationScopedAdmin):
+    form = MailSettingsForm
+    admins_only = True
+    list_display = ["__str__", "use_host_settings", "transport", "smtp_host", "esp", "from_email", "updated_at"]
+    change_form_template = "admin/notifications/mailsettings/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["organization", "use_host_settings", "transport"]}),
+        (_("SMTP"), {"fields": ["smtp_host", "smtp_domain", "smtp_port", "smtp_username", "password", "clear_password",
+                                 "security", "timeout"]}),
+        (_("Provider"), {"fields": ["esp", "esp_api_key", "esp_secret_key", "esp_sender_domain"]}),
+        (_("Sender"), {"fields": ["from_email", "from_name"]}),
+    ]  # fmt: skip
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/test/",
+                self.admin_site.admin_view(self.test_view),
+                name="notifications_mailsettings_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        organization = organization_of(request)
+        if organization is None:
+            return is_host_admin(request)
+        return (
+            super().has_add_permission(request) and not MailSettings.objects.filter(organization=organization).exists()
+        )
+
+    def test_view(self, request: HttpRequest, object_id: int):
+        row = self.get_object(request, str(object_id))
+        form = TestMailForm(request.POST or None, initial={"to": request.user.email})
+        result = None
+        if request.method == "POST" and form.is_valid():
+            ok, text = send_test_mail(organization=row.organization, to=form.cleaned_data["to"], user=request.user)
+            result = {"ok": ok, "text": text}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Send a test mail"),
+            "form": form,
+            "result": result,
+            "original": row,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/notifications/mailsettings/test_mail.html", context)

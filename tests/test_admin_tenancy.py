@@ -86,6 +86,12 @@ def make_holiday(org):
     return Holiday.objects.create(organization=org, date=date(2026, 12, 25), name=f"{org.slug} Christmas")
 
 
+def make_mail_settings(org):
+    from notifications.models import MailSettings
+
+    return MailSettings.objects.create(organization=org, smtp_host=f"smtp.{org.slug}.example")
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -101,6 +107,7 @@ PAGES = {
     "contacts.consentrecord": make_consent,
     "contacts.contactimport": make_import,
     "automations.holiday": make_holiday,
+    "notifications.mailsettings": make_mail_settings,
 }
 
 
