@@ -148,3 +148,24 @@ def test_an_organization_has_one_row_and_cannot_see_the_hosts(client, alice, bob
     assert client.get("/admin/notifications/mailsettings/add/").status_code == 403  # she has hers
     client.force_login(bob)
     assert client.get("/admin/notifications/mailsettings/").status_code == 403  # admins only
+
+
+def test_keys_rotate_without_losing_secrets(alice_org, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from engage import crypto
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ENGAGE_ENCRYPTION_KEYS = [old]
+    crypto._fernet.cache_clear()
+    smtp_settings(alice_org, 2526, password="rotate-me")
+    settings.ENGAGE_ENCRYPTION_KEYS = [new, old]
+    crypto._fernet.cache_clear()
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.ENGAGE_ENCRYPTION_KEYS = [new]  # the old key is gone
+    crypto._fernet.cache_clear()
+    try:
+        assert mailsettings.effective(alice_org).options["password"] == "rotate-me"
+    finally:
+        crypto._fernet.cache_clear()
