@@ -36,6 +36,7 @@ from contacts.selectors import email_taken, selection_contacts
 from contacts.tenancy import (
     OrganizationScopedAdmin,
     ReadOnlyScopedAdmin,
+    ScopedInlineMixin,
     is_host_admin,
     is_organization_admin,
     organization_of,
@@ -187,7 +188,7 @@ class ContactForm(forms.ModelForm):
         return cleaned
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     fields = ["group", "state", "reason", "changed_at"]
@@ -201,7 +202,7 @@ class MembershipInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TransactionInline(admin.TabularInline):
+class TransactionInline(ScopedInlineMixin, admin.TabularInline):
     """The contact's timeline, newest first."""
 
     model = Transaction

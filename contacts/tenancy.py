@@ -170,3 +170,20 @@ class ReadOnlyScopedAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return is_host_admin(request)
+
+
+class ScopedInlineMixin:
+    """Inlines follow the role too (Django would ask its per-model permission table, which
+    organization users do not use): members may view, add, change and delete."""
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_member(request)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_member(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_member(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_member(request)

@@ -1,15 +1,24 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin, is_host_admin, organization_of
+from contacts.tenancy import (
+    OrganizationScopedAdmin,
+    ReadOnlyScopedAdmin,
+    ScopedInlineMixin,
+    is_host_admin,
+    organization_of,
+)
+from engage.errors import PermanentError, TransientError
 from notifications import mailsettings
-from notifications.models import MailSettings, OutboundMessage
-from notifications.services import send_test_mail
+from notifications.models import MailSettings, OutboundMessage, PreparedMessage, PreparedMessageVariant
+from notifications.prepared import check_variant, render_prepared
+from notifications.services import send_mail, send_test_mail
 
 
 @admin.register(OutboundMessage)
@@ -156,3 +165,59 @@ class MailSettingsAdmin(OrganizationScopedAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/notifications/mailsettings/test_mail.html", context)
+
+
+class VariantForm(forms.ModelForm):
+    class Meta:
+        model = PreparedMessageVariant
+        fields = ["language", "subject", "preheader", "html_body", "text_body"]
+
+    def clean(self):
+        cleaned = super().clean()
+        variant = PreparedMessageVariant(**{k: cleaned.get(k) or "" for k in self.Meta.fields})
+        try:
+            check_variant(variant)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+        return cleaned
+
+
+class VariantInline(ScopedInlineMixin, admin.StackedInline):
+    model = PreparedMessageVariant
+    form = VariantForm
+    extra = 0
+    min_num = 1
+
+
+@admin.action(description=_("Send a test of the selected messages to me"))
+def send_test_to_me(modeladmin, request: HttpRequest, queryset) -> None:
+    if not request.user.email:
+        modeladmin.message_user(request, _("Your user has no e-mail address."), messages.ERROR)
+        return
+    for message in queryset.select_related("organization"):
+        sample = message.organization.contact_set.order_by("pk").first()
+        try:
+            prepared = render_prepared(message, contact=sample, to_contact=False)
+            send_mail(
+                organization=message.organization, to=request.user.email, mail=prepared.mail,
+                from_email=prepared.from_email or None,
+            )  # fmt: skip
+        except (ValidationError, PermanentError, TransientError) as exc:
+            modeladmin.message_user(
+                request, f"{message.name}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+            )
+        else:
+            modeladmin.message_user(
+                request, _("“%(name)s” sent to %(to)s.") % {"name": message.name, "to": request.user.email}
+            )
+
+
+@admin.register(PreparedMessage)
+class PreparedMessageAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "is_marketing", "from_email", "updated_at"]
+    list_filter = ["organization", "is_marketing"]
+    search_fields = ["name", "variants__subject"]
+    inlines = [VariantInline]
+    actions = [send_test_to_me]

@@ -35,6 +35,7 @@ class OutboundMessage(models.Model):
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     # Values the mail must carry but the outbox must not keep readable (a new password):
     # encrypted JSON list, filled into the bodies when sending, then deleted.
     secret_values = models.TextField(blank=True, editable=False)
@@ -136,3 +137,49 @@ class MailSettings(models.Model):
         if self.organization_id is None:
             self.use_host_settings = False  # the host has nothing to inherit from
         super().save(*args, **kwargs)
+
+
+class PreparedMessage(models.Model):
+    """A mail written once in the admin, sent by automations, with one variant per language.
+    Subject, preheader and bodies may hold dynamic text (contact fields, attributes, the
+    latest transactions, the event's data)."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+    is_marketing = models.BooleanField(
+        _("marketing mail"),
+        default=True,
+        help_text=_("Marketing mail carries an unsubscribe link and List-Unsubscribe headers."),
+    )
+    from_email = models.EmailField(_("from address"), blank=True, help_text=_("Empty: the mail settings' default."))
+    from_name = models.CharField(_("from display name"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("prepared message")
+        verbose_name_plural = _("prepared messages")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PreparedMessageVariant(models.Model):
+    message = models.ForeignKey(PreparedMessage, on_delete=models.CASCADE, related_name="variants")
+    language = models.CharField(_("language"), max_length=8, choices=Contact.Language.choices)
+    subject = models.CharField(_("subject"), max_length=400)
+    preheader = models.CharField(_("preheader"), max_length=200, blank=True)
+    html_body = models.TextField(_("HTML body"), blank=True)
+    text_body = models.TextField(_("text body"), blank=True, help_text=_("Empty: made from the HTML body."))
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("language variant")
+        verbose_name_plural = _("language variants")
+        constraints = [models.UniqueConstraint(fields=["message", "language"], name="one_variant_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.language})"

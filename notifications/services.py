@@ -76,6 +76,7 @@ def enqueue_mail(
     contact: Contact | None = None,
     run=None,
     from_email: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundMessage:
     """Put one mail in the outbox. Call it inside the transaction of the change that
     causes the mail; deliver it after that transaction commits."""
@@ -93,6 +94,7 @@ def enqueue_mail(
         text_body=mail.redacted(mail.text),
         html_body=mail.redacted(mail.html),
         secret_values=secret_values,
+        headers=headers or {},
         status=OutboundMessage.Status.QUEUED,
         message_id=make_msgid(domain=_domain_of(from_email)),
         next_attempt_at=timezone.now(),
@@ -107,10 +109,13 @@ def send_mail(
     contact: Contact | None = None,
     run=None,
     from_email: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundMessage:
     """Send one mail now (test mails, system notifications), through the outbox.
     Raises TransientError or PermanentError when it was not accepted."""
-    message = enqueue_mail(organization=organization, to=to, mail=mail, contact=contact, run=run, from_email=from_email)
+    message = enqueue_mail(
+        organization=organization, to=to, mail=mail, contact=contact, run=run, from_email=from_email, headers=headers
+    )
     deliver([message.pk])
     message.refresh_from_db()
     if message.status != OutboundMessage.Status.SENT:
@@ -262,7 +267,7 @@ def _send_one(message: OutboundMessage, connection) -> str:
         body=text,
         from_email=message.from_email,
         to=[message.recipient],
-        headers={"Message-ID": message.message_id},
+        headers={**message.headers, "Message-ID": message.message_id},
         connection=connection,
     )
     if html:

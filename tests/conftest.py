@@ -119,3 +119,11 @@ def no_smtp_server(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     return port
+
+
+def inline_management_forms() -> dict:
+    """The management forms of the contact page's inlines, empty."""
+    data = {}
+    for prefix in ("memberships", "transactions"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    return data

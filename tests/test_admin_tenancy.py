@@ -13,6 +13,7 @@ from automations.models import Run
 from automations.services import record_event
 from contacts.models import AttributeDefinition, ConsentRecord, Group, Selection, Tag
 from notifications.models import OutboundMessage
+from tests.conftest import inline_management_forms
 from tests.factories import AutomationFactory, ContactFactory, UserFactory
 
 
@@ -92,6 +93,12 @@ def make_mail_settings(org):
     return MailSettings.objects.create(organization=org, smtp_host=f"smtp.{org.slug}.example")
 
 
+def make_prepared_message(org):
+    from notifications.models import PreparedMessage
+
+    return PreparedMessage.objects.create(organization=org, name=f"{org.slug} newsletter")
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -108,6 +115,7 @@ PAGES = {
     "contacts.contactimport": make_import,
     "automations.holiday": make_holiday,
     "notifications.mailsettings": make_mail_settings,
+    "notifications.preparedmessage": make_prepared_message,
 }
 
 
@@ -203,7 +211,13 @@ def test_posted_organization_is_ignored_for_organization_users(client, alice, ch
     client.force_login(alice)
     response = client.post(
         reverse("admin:contacts_contact_add"),
-        {"organization": charlie_org.pk, "email": "x@example.com", "language": "en", "attributes": "{}"},
+        {
+            "organization": charlie_org.pk,
+            "email": "x@example.com",
+            "language": "en",
+            "attributes": "{}",
+            **inline_management_forms(),
+        },
     )
     assert response.status_code == 302
     from contacts.models import Contact
@@ -234,3 +248,27 @@ def test_organization_admin_checks_the_editable_fields(client, alice, alice_org)
     assert client.post(url, data).status_code == 302
     alice_org.refresh_from_db()
     assert alice_org.portal_editable_fields == ["first_name", "phone"]
+
+
+def test_organization_users_edit_memberships_on_the_contact_page(client, bob, alice_org, charlie_org):
+    from contacts.models import Contact, Group, Membership
+
+    news = Group.objects.create(organization=alice_org, name="News")
+    theirs = Group.objects.create(organization=charlie_org, name="Theirs")
+    contact = Contact.objects.create(organization=alice_org, email="m@example.com")
+    client.force_login(bob)
+    url = reverse("admin:contacts_contact_change", args=[contact.pk])
+    form = client.get(url).context["inline_admin_formsets"][0].formset.empty_form
+    assert list(form.fields["group"].queryset) == [news]
+    data = {
+        "email": "m@example.com", "language": "en", "attributes": "{}", **inline_management_forms(),
+        "memberships-TOTAL_FORMS": "1", "memberships-0-group": str(news.pk), "memberships-0-state": "member",
+        "memberships-0-reason": "",
+    }  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    assert Membership.objects.get(contact=contact).group == news
+    data["memberships-0-group"] = str(theirs.pk)
+    data["memberships-INITIAL_FORMS"] = "0"
+    Membership.objects.all().delete()
+    assert client.post(url, data).status_code == 200  # another organization's group is not a choice
+    assert not Membership.objects.exists()

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from contacts.attributes import clean_attributes
 from contacts.models import AttributeDefinition, Contact
+from tests.conftest import inline_management_forms
 
 
 @pytest.fixture
@@ -104,13 +105,6 @@ def test_admin_form_stores_converted_values(client, alice, definitions):
     )
     assert response.status_code == 302
     assert Contact.objects.get().attributes == {"score": 12, "vip": True}
-
-
-def inline_management_forms() -> dict:
-    data = {}
-    for prefix in ("memberships", "transactions"):
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
-    return data
 
 
 @pytest.mark.parametrize("key", ["a__b", "Shoe", "1st", "shoe-size", "_x"])

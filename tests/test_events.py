@@ -7,6 +7,7 @@ from automations.models import Event, Run
 from automations.services import record_event
 from contacts import services
 from contacts.models import Contact
+from tests.conftest import inline_management_forms
 from tests.factories import AutomationFactory, ContactFactory, UserFactory
 
 
@@ -20,7 +21,14 @@ def test_creating_a_contact_in_the_admin_fires_contact_created(client, alice):
     client.force_login(alice)
     response = client.post(
         "/admin/contacts/contact/add/",
-        {"email": "admin-made@example.com", "first_name": "A", "last_name": "B", "language": "de", "attributes": "{}"},
+        {
+            "email": "admin-made@example.com",
+            "first_name": "A",
+            "last_name": "B",
+            "language": "de",
+            "attributes": "{}",
+            **inline_management_forms(),
+        },
     )
     assert response.status_code == 302
     contact = Contact.objects.get(email="admin-made@example.com")

@@ -1,0 +1,130 @@
+"""Prepared messages: rendered for one recipient, in their language, ready for the outbox.
+
+Dynamic text uses the Django template language on plain data only (automations.dynamic):
+HTML is autoescaped, text is not; a template error is found when the message is saved.
+CSS is inlined (css-inline) because many mail programs ignore <style> blocks.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import css_inline
+from django.core.exceptions import ValidationError
+from django.template import Context
+from django.urls import reverse
+from django.utils.html import format_html, strip_tags
+
+from automations.dynamic import ENGINE, check_template, template_data
+from contacts.mails import portal_url
+from contacts.models import Contact
+from contacts.tokens import make_unsubscribe_token
+from notifications.models import PreparedMessage, PreparedMessageVariant
+from notifications.services import RenderedMail
+
+RECENT_TRANSACTIONS = 5
+
+
+@dataclass(frozen=True)
+class PreparedMail:
+    mail: RenderedMail
+    headers: dict[str, str] = field(default_factory=dict)
+    from_email: str = ""
+
+
+def check_variant(variant: PreparedMessageVariant) -> None:
+    errors = {}
+    for name in ("subject", "preheader", "html_body", "text_body"):
+        try:
+            check_template(getattr(variant, name) or "")
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if not variant.html_body and not variant.text_body:
+        errors["html_body"] = ["Write an HTML body, a text body, or both."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def variant_for(message: PreparedMessage, language: str | None) -> PreparedMessageVariant:
+    variants = list(message.variants.all())
+    if not variants:
+        raise ValidationError(f"The prepared message “{message.name}” has no language variant.")
+    return next((v for v in variants if v.language == language), variants[0])
+
+
+def render_prepared(
+    message: PreparedMessage,
+    *,
+    contact: Contact | None = None,
+    event=None,
+    extra: dict[str, Any] | None = None,
+    to_contact: bool = True,
+) -> PreparedMail:
+    """Render for `contact`. With to_contact=False the contact only fills the dynamic text
+    (the mail goes to another address), so it carries no unsubscribe link of theirs."""
+    variant = variant_for(message, contact.language if contact else None)
+    data = template_data(contact=contact, event=event, organization=message.organization)
+    if contact is not None:
+        data["transactions"] = [
+            {"type": t.type, "data": t.data, "occurred_at": t.occurred_at.isoformat()}
+            for t in contact.transactions.order_by("-occurred_at")[:RECENT_TRANSACTIONS]
+        ]
+    data.update(extra or {})
+    headers: dict[str, str] = {}
+    if message.is_marketing and contact is not None and to_contact:
+        url = unsubscribe_url(contact)
+        data["unsubscribe_url"] = url
+        headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    subject = " ".join(_render(variant.subject, data, autoescape=False).split())  # one line, always
+    html = _html(variant, data)
+    text = _render(variant.text_body, data, autoescape=False) if variant.text_body else text_from_html(html)
+    if "unsubscribe_url" in data and "unsubscribe_url" not in variant.text_body:
+        text += f"\n\n--\nUnsubscribe: {data['unsubscribe_url']}\n"
+    from_email = ""
+    if message.from_email:
+        from_email = f"{message.from_name} <{message.from_email}>" if message.from_name else message.from_email
+    return PreparedMail(RenderedMail(subject=subject, text=text, html=html), headers, from_email)
+
+
+def unsubscribe_url(contact: Contact) -> str:
+    token = make_unsubscribe_token(contact.pk)
+    return portal_url(reverse("portal:unsubscribe", kwargs={"slug": contact.organization.slug, "token": token}))
+
+
+def _render(template: str, data: dict, *, autoescape: bool) -> str:
+    return ENGINE.from_string(template).render(Context(data, autoescape=autoescape))
+
+
+def _html(variant: PreparedMessageVariant, data: dict) -> str:
+    if not variant.html_body:
+        return ""
+    body = _render(variant.html_body, data, autoescape=True)
+    if variant.preheader:
+        preheader = format_html(
+            '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">{}</div>',
+            _render(variant.preheader, data, autoescape=False),
+        )
+        body = (
+            re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + preheader, body, count=1)
+            if "<body" in body
+            else preheader + body
+        )
+    if "unsubscribe_url" in data and "unsubscribe_url" not in variant.html_body:
+        link = format_html(
+            '<p style="font-size:12px;color:#52606d"><a href="{}">Unsubscribe</a></p>', data["unsubscribe_url"]
+        )
+        body = body.replace("</body>", link + "</body>") if "</body>" in body else body + link
+    return css_inline.inline(body)
+
+
+def text_from_html(html: str) -> str:
+    """A readable text part from HTML: block ends become line breaks, links keep their URL."""
+    text = re.sub(r"(?is)<(script|style|head).*?</\1>", "", html)
+    text = re.sub(r'(?is)<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', r"\2 (\1)", text)
+    text = re.sub(r"(?i)<br\s*/?>|</(p|div|h[1-6]|li|tr)>", "\n", text)
+    text = html_lib.unescape(strip_tags(text))
+    lines = [line.strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
