@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from contacts.models import Contact
 from contacts.tenancy import (
     OrganizationScopedAdmin,
     ReadOnlyScopedAdmin,
@@ -221,3 +222,33 @@ class PreparedMessageAdmin(OrganizationScopedAdmin):
     search_fields = ["name", "variants__subject"]
     inlines = [VariantInline]
     actions = [send_test_to_me]
+    change_form_template = "admin/notifications/preparedmessage/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<int:object_id>/preview/", view, name="notifications_preparedmessage_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest, object_id: int):
+        """The message as one contact of the organization will receive it."""
+        message = self.get_object(request, str(object_id))
+        contacts = Contact.objects.filter(organization=message.organization).order_by("email")
+        contact = contacts.filter(pk=request.GET.get("contact") or 0).first() or contacts.first()
+        error, prepared = "", None
+        try:
+            prepared = render_prepared(message, contact=contact)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Preview"),
+            "original": message,
+            "opts": self.model._meta,
+            "contacts": contacts[:200],
+            "contact": contact,
+            "prepared": prepared,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/notifications/preparedmessage/preview.html", context)

@@ -124,3 +124,15 @@ def test_template_errors_are_form_errors_at_save(client, alice):
     assert response.status_code == 200
     assert "Invalid dynamic text" in response.text
     assert not PreparedMessage.objects.exists()
+
+
+def test_preview_as_a_chosen_contact_and_not_for_other_organizations(client, alice, charlie, alice_org, newsletter):
+    erika = ContactFactory(organization=alice_org, language="de", first_name="Erika")
+    ContactFactory(organization=alice_org, language="en", first_name="Ann")
+    client.force_login(alice)
+    page = client.get(f"/admin/notifications/preparedmessage/{newsletter.pk}/preview/", {"contact": erika.pk})
+    assert page.status_code == 200
+    assert '<td id="preview-subject">Hallo Erika</td>' in page.text
+    assert "List-Unsubscribe" in page.text
+    client.force_login(charlie)
+    assert client.get(f"/admin/notifications/preparedmessage/{newsletter.pk}/preview/").status_code == 404
