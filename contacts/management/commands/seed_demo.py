@@ -6,7 +6,7 @@ from django.db import transaction
 from automations.events import EventType
 from automations.models import Automation
 from contacts import services
-from contacts.models import Contact, Organization, User
+from contacts.models import Contact, Group, Organization, User
 
 
 class Command(BaseCommand):
@@ -47,6 +47,16 @@ class Command(BaseCommand):
                 "delay_value": 1,
             },
         )
+        Group.objects.get_or_create(
+            organization=organization,
+            name="Newsletter",
+            defaults={"is_public": True, "description": "News from Demo Company, once a month."},
+        )
+        Group.objects.get_or_create(
+            organization=organization,
+            name="Offers",
+            defaults={"is_public": True, "double_opt_in": True, "description": "Special offers (you confirm by mail)."},
+        )
         if not Contact.objects.filter(organization=organization, email__iexact="erika.muster@example.com").exists():
             services.create_contact(
                 organization=organization,
@@ -62,5 +72,6 @@ class Command(BaseCommand):
                 f"  organization admin (Demo Company): demo / {password}\n"
                 f"  host administrator (all organizations): admin / {password}\n"
                 "Add a contact and its password mail shows up in this terminal a minute later.\n"
+                "Contacts log in at http://127.0.0.1:8000/portal/demo/login/ with the password from that mail.\n"
             )
         )
