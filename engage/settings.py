@@ -222,6 +222,9 @@ ENGAGE_RUN_RETENTION_DAYS = _int("ENGAGE_RUN_RETENTION_DAYS", 30, minimum=1)
 # How many "automation finished" events may start each other in a row (the loop guard).
 ENGAGE_MAX_CHAIN_DEPTH = _int("ENGAGE_MAX_CHAIN_DEPTH", 5, minimum=1)
 
+# Default sending rate limit of each organization (shared by all workers, stored per organization).
+ENGAGE_MAILS_PER_MINUTE = _int("ENGAGE_MAILS_PER_MINUTE", 600, minimum=1)
+
 # Fernet keys for secrets at rest, newest first (see engage/crypto.py).
 ENGAGE_ENCRYPTION_KEYS = env.list("ENGAGE_ENCRYPTION_KEYS", default=[])
 for _key in ENGAGE_ENCRYPTION_KEYS:

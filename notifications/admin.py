@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,7 @@ from contacts.tenancy import (
 )
 from engage.errors import PermanentError, TransientError
 from notifications import mailsettings
-from notifications.models import MailSettings, OutboundMessage, PreparedMessage, PreparedMessageVariant
+from notifications.models import MailSettings, OutboundMessage, PreparedMessage, PreparedMessageVariant, SendQuota
 from notifications.prepared import check_variant, render_prepared
 from notifications.services import send_mail, send_test_mail
 
@@ -252,3 +253,25 @@ class PreparedMessageAdmin(OrganizationScopedAdmin):
             "error": error,
         }
         return TemplateResponse(request, "admin/notifications/preparedmessage/preview.html", context)
+
+
+@admin.register(SendQuota)
+class SendQuotaAdmin(OrganizationScopedAdmin):
+    """Sending rate limits are the host's to set; organizations may look at theirs."""
+
+    list_display = ["organization", "mails_per_minute"]
+    fields = ["organization", "mails_per_minute"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_host_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_host_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_host_admin(request)
+
+    def save_model(self, request: HttpRequest, obj: SendQuota, form, change: bool) -> None:
+        if not change:
+            obj.tokens, obj.updated_at = float(obj.mails_per_minute), timezone.now()
+        super().save_model(request, obj, form, change)

@@ -183,3 +183,21 @@ class PreparedMessageVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message} ({self.language})"
+
+
+class SendQuota(models.Model):
+    """A token bucket per organization, in the database so that every worker process on
+    every machine draws from the same one: `mails_per_minute` tokens at most, refilled
+    continuously."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="send_quota")
+    mails_per_minute = models.PositiveIntegerField(_("mails per minute"), default=600)
+    tokens = models.FloatField(default=600.0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("sending rate limit")
+        verbose_name_plural = _("sending rate limits")
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.mails_per_minute}/min"

@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
-from notifications import mailsettings
+from notifications import mailsettings, ratelimit
 from notifications.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -180,8 +180,23 @@ def send_claimed(token: uuid.UUID | str) -> int:
     sent = 0
     for _, batch in groupby(messages, key=lambda message: message.organization_id):
         batch = list(batch)
-        sent += _send_batch(batch, token, mailsettings.connection_for(batch[0].organization))
+        organization = batch[0].organization
+        allowed = ratelimit.acquire(organization, len(batch))
+        if allowed < len(batch):
+            _postpone(batch[allowed:], token, ratelimit.wait_for(organization, len(batch) - allowed))
+        if allowed:
+            sent += _send_batch(batch[:allowed], token, mailsettings.connection_for(organization))
     return sent
+
+
+def _postpone(messages: list[OutboundMessage], token, wait: timedelta) -> None:
+    """Over the organization's rate limit: back to the outbox, not counted as an attempt."""
+    OutboundMessage.objects.filter(pk__in=[m.pk for m in messages], claim_token=token).update(
+        status=OutboundMessage.Status.QUEUED,
+        next_attempt_at=timezone.now() + wait,
+        attempts=models.F("attempts") - 1,
+        lease_expires_at=None,
+    )
 
 
 def _send_batch(messages: list[OutboundMessage], token, connection) -> int:

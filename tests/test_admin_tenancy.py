@@ -99,6 +99,14 @@ def make_prepared_message(org):
     return PreparedMessage.objects.create(organization=org, name=f"{org.slug} newsletter")
 
 
+def make_send_quota(org):
+    from django.utils import timezone
+
+    from notifications.models import SendQuota
+
+    return SendQuota.objects.create(organization=org, mails_per_minute=100, tokens=100, updated_at=timezone.now())
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -116,6 +124,7 @@ PAGES = {
     "automations.holiday": make_holiday,
     "notifications.mailsettings": make_mail_settings,
     "notifications.preparedmessage": make_prepared_message,
+    "notifications.sendquota": make_send_quota,
 }
 
 
