@@ -1,0 +1,193 @@
+"""How fast and how punctually runs turn into mails, with real processes.
+
+    python bench/latency.py [--database-url URL] [--redis-url URL] [--immediate N] [--delayed N] [--window S]
+
+Starts a mail sink on loopback, a django-q2 cluster and a dispatcher, then measures:
+- zero-delay latency: from the commit of a contact's creation to the mail accepted by SMTP;
+- delay precision: runs due at random times over a window, lateness of their mails;
+- worker memory: the largest RSS of the cluster's processes at the end.
+Each run sends a small prepared message (no password hashing in the way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from common import BASE_DIR, report, setup_django
+
+
+class Sink:
+    """An SMTP server that notes when each recipient's mail arrived."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        now = time.time()
+        with self.lock:
+            for recipient in envelope.rcpt_tos:
+                self.arrivals.setdefault(recipient, now)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def rss_mb(pid: int) -> float:
+    total = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            total = int(line.split()[1]) / 1024
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "stat").read_text().split()[3] == str(pid):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default=f"sqlite:///{BASE_DIR / 'var' / 'bench-latency.sqlite3'}")
+    parser.add_argument("--redis-url", default="")
+    parser.add_argument("--immediate", type=int, default=200)
+    parser.add_argument("--delayed", type=int, default=2000)
+    parser.add_argument("--window", type=float, default=60.0)
+    args = parser.parse_args()
+    if args.redis_url:
+        os.environ["REDIS_URL"] = args.redis_url
+    setup_django(args.database_url)
+
+    from aiosmtpd.controller import Controller
+    from django.utils import timezone
+    from django_q.conf import Conf
+
+    from automations.models import Automation, Run
+    from contacts import services
+    from contacts.models import Contact, Organization
+    from notifications.models import PreparedMessage, PreparedMessageVariant
+
+    Conf.SYNC = False
+    engine = "postgresql+redis" if args.redis_url else "sqlite"
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+
+    slug = f"bench-latency-{int(time.time())}"
+    organization = Organization.objects.create(name="Bench latency", slug=slug)
+    message = PreparedMessage.objects.create(organization=organization, name="Ping", is_marketing=False)
+    PreparedMessageVariant.objects.create(
+        message=message, language="en", subject="Ping", text_body="Ping {{ contact.email }}"
+    )
+    now_rule = Automation.objects.create(
+        organization=organization, name="now", event_type="contact_created",
+        job_type="send_prepared_message_contact", job_params={"message": message.pk},
+    )  # fmt: skip
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        "DEBUG": "true",
+        "Q_WORKERS": "2",
+        "ENGAGE_MAILS_PER_MINUTE": "1000000",
+    }
+    processes = [
+        subprocess.Popen([sys.executable, "manage.py", name], cwd=BASE_DIR, env=env, start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name in ("qcluster", "dispatcher")
+    ]  # fmt: skip
+    try:
+        time.sleep(3)  # the cluster starts its workers
+        # Zero-delay latency: commit → SMTP accepted.
+        committed: dict[str, float] = {}
+        for i in range(args.immediate):
+            email = f"now{i}@{slug}.example"
+            services.create_contact(organization=organization, email=email)  # its own transaction
+            committed[email] = time.time()
+            time.sleep(0.02)
+        wait_until(lambda: all(e in sink.arrivals for e in committed), 60)
+        latencies = [(sink.arrivals[e] - t) * 1000 for e, t in committed.items() if e in sink.arrivals]
+        print(f"zero-delay: {len(latencies)} of {len(committed)} mails arrived")
+        report(f"zero_delay_latency_p50_{engine}", statistics.median(latencies), "ms", "<= 100 ms",
+               statistics.median(latencies) <= 100)  # fmt: skip
+        report(f"zero_delay_latency_p99_{engine}", percentile(latencies, 0.99), "ms", "<= 500 ms",
+               percentile(latencies, 0.99) <= 500)  # fmt: skip
+
+        # Delay precision: runs due at random moments over the window.
+        now_rule.is_active = False
+        now_rule.save()
+        Automation.objects.create(
+            organization=organization, name="later", event_type="contact_created", delay_unit="days", delay_value=1,
+            job_type="send_prepared_message_contact", job_params={"message": message.pk},
+        )  # fmt: skip
+        for i in range(args.delayed):
+            services.create_contact(organization=organization, email=f"later{i}@{slug}.example")
+        start = timezone.now() + timedelta(seconds=5)
+        due: dict[str, float] = {}
+        runs = list(Run.objects.filter(organization=organization, automation__name="later").select_related("contact"))
+        for run in runs:
+            run.due_at = start + timedelta(seconds=random.uniform(0, args.window))
+            due[run.contact.email] = run.due_at.timestamp()
+        Run.objects.bulk_update(runs, ["due_at"], batch_size=500)
+        wait_until(lambda: all(e in sink.arrivals for e in due), args.window + 60)
+        lateness = [(sink.arrivals[e] - t) * 1000 for e, t in due.items() if e in sink.arrivals]
+        print(f"delayed: {len(lateness)} of {len(due)} mails arrived; early ones: {sum(1 for x in lateness if x < 0)}")
+        report(f"delay_lateness_p50_{engine}", statistics.median(lateness), "ms", "-", None)
+        p99 = percentile(lateness, 0.99)
+        report(f"delay_lateness_p99_{engine}", p99, "ms", "<= 500 ms", p99 <= 500)
+        report(f"delay_lateness_max_{engine}", max(lateness), "ms", "-", None)
+
+        cluster = processes[0].pid
+        worst = max([rss_mb(cluster), *[rss_mb(pid) for pid in children(cluster)]])
+        report(f"worker_rss_max_{engine}", worst, "MB", "<= 250 MB", worst <= 250)
+    finally:
+        for process in processes:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(process.pid, signal.SIGKILL)
+        controller.stop()
+        Contact.objects.filter(organization=organization).delete()
+
+
+if __name__ == "__main__":
+    main()
