@@ -54,10 +54,7 @@ class AutomationForm(forms.ModelForm):
         params = self.param_forms.get(cleaned.get("job_type"))
         if params is None:
             return cleaned
-        params.organization = organization_of_form(self)
-        for field in params.fields.values():
-            if getattr(field, "queryset", None) is not None:
-                field.queryset = field.queryset.model.objects.filter(organization=params.organization)
+        params.for_organization(organization_of_form(self))  # a host admin chose it in this form
         if params.is_valid():
             self.instance.job_params = params.to_json()
         else:

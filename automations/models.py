@@ -308,16 +308,6 @@ class Automation(models.Model):
             raise ValidationError(errors)
 
 
-class RunQuerySet(OrganizationQuerySet):
-    def claimable(self, now):
-        """Runs that are due and free: scheduled, or running under a lease that ran out
-        (their worker died)."""
-        return self.filter(
-            models.Q(status=Run.Status.SCHEDULED, due_at__lte=now)
-            | models.Q(status=Run.Status.RUNNING, lease_expires_at__lt=now)
-        )
-
-
 class Run(models.Model):
     """One execution of an automation's job for one event and one target."""
 
@@ -363,7 +353,7 @@ class Run(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    objects = RunQuerySet.as_manager()
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -381,6 +371,14 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.automation} · {self.get_status_display()} #{self.pk}"
+
+    @classmethod
+    def claimable_q(cls, now) -> models.Q:
+        """Runs that are due and free: scheduled, or running under a lease that ran out
+        (their worker died)."""
+        return models.Q(status=cls.Status.SCHEDULED, due_at__lte=now) | models.Q(
+            status=cls.Status.RUNNING, lease_expires_at__lt=now
+        )
 
     @property
     def target_label(self) -> str:

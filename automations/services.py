@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from automations.timeframe import OutsideTimeFrame, add_delay, apply_time_frame,
 from contacts.models import Contact, Organization, User
 from contacts.selectors import selection_matches
 from engage.errors import PermanentError, TransientError
+from engage.lib.leases import Claim, claim, lease_until
 from notifications.models import OutboundMessage
 from notifications.services import deliver
 
@@ -158,44 +158,19 @@ class LeaseLost(Exception):
     """Another worker took the run over: this one's work is rolled back."""
 
 
-@dataclass(frozen=True)
-class Claim:
-    token: uuid.UUID
-    size: int
-
-
 def claim_runs(*, ids: list[int] | None = None, limit: int | None = None, now: datetime | None = None) -> Claim | None:
-    """Claim up to `limit` claimable runs (or just those of `ids`) for one worker.
-
-    Returns the claim (its token and how many runs it holds), or None if nothing was free.
-    """
+    """Claim up to `limit` claimable runs (or just those of `ids`) for one worker."""
     now = now or timezone.now()
-    limit = limit or settings.ENGAGE_DISPATCH_BATCH_SIZE
-    token = uuid.uuid4()
-    with transaction.atomic():
-        candidates = Run.objects.claimable(now)
-        if ids is not None:
-            candidates = candidates.filter(pk__in=ids)
-        # SKIP LOCKED lets several dispatchers take disjoint batches on PostgreSQL; SQLite
-        # serialises writers anyway (IMMEDIATE transactions).
-        picked = list(
-            candidates.order_by("due_at").select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
-        )
-        if not picked:
-            return None
-        # The WHERE is checked again by the UPDATE itself: a run taken meanwhile is not matched.
-        claimed = (
-            Run.objects.claimable(now)
-            .filter(pk__in=picked)
-            .update(
-                status=Run.Status.RUNNING,
-                claim_token=token,
-                lease_expires_at=now + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS),
-                attempts=models.F("attempts") + 1,
-                started_at=now,
-            )
-        )
-    return Claim(token, claimed) if claimed else None
+    return claim(
+        Run,
+        Run.claimable_q(now),
+        order_by="due_at",
+        limit=limit or settings.ENGAGE_DISPATCH_BATCH_SIZE,
+        now=now,
+        ids=ids,
+        status=Run.Status.RUNNING,
+        started_at=now,
+    )
 
 
 def start_runs(ids: list[int]) -> None:
@@ -237,7 +212,7 @@ def execute_runs(token: uuid.UUID | str) -> int:
     """
     own = uuid.uuid4()
     taken = Run.objects.filter(claim_token=token, status=Run.Status.RUNNING).update(
-        claim_token=own, lease_expires_at=timezone.now() + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
+        claim_token=own, lease_expires_at=lease_until(timezone.now())
     )
     if not taken:
         return 0
@@ -250,8 +225,8 @@ def execute_runs(token: uuid.UUID | str) -> int:
     for run in runs:
         # Renew the lease right before each run: a long batch must not lose its later runs
         # to a second worker while it still works on them.
-        lease = timezone.now() + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
-        if not Run.objects.filter(pk=run.pk, claim_token=own, status=Run.Status.RUNNING).update(lease_expires_at=lease):
+        renewed = Run.objects.filter(pk=run.pk, claim_token=own, status=Run.Status.RUNNING)
+        if not renewed.update(lease_expires_at=lease_until(timezone.now())):
             continue
         execute_run(run, own)
         executed.append(run.pk)

@@ -156,7 +156,7 @@ class MailSettingsAdmin(OrganizationScopedAdmin):
         form = TestMailForm(request.POST or None, initial={"to": request.user.email})
         result = None
         if request.method == "POST" and form.is_valid():
-            ok, text = send_test_mail(organization=row.organization, to=form.cleaned_data["to"], user=request.user)
+            ok, text = send_test_mail(organization=row.organization, to=form.cleaned_data["to"])
             result = {"ok": ok, "text": text}
         context = {
             **self.admin_site.each_context(request),

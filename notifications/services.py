@@ -23,13 +23,14 @@ from itertools import groupby
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
+from engage.lib.leases import Claim, claim
 from notifications import mailsettings, ratelimit
 from notifications.models import OutboundMessage
 
@@ -127,46 +128,30 @@ def send_mail(
 def deliver(ids: list[int]) -> int:
     """Send these queued messages now, in this process (after their transaction committed)."""
     claimed = claim_messages(ids=ids, limit=len(ids))
-    return send_claimed(claimed) if claimed else 0
+    return send_claimed(claimed.token) if claimed else 0
 
 
 def dispatch_due_messages(*, limit: int = 100) -> int:
     """Hand one batch of due mails (retries, and those of senders that died) to a worker."""
     from django_q.tasks import async_task
 
-    token = claim_messages(limit=limit)
-    if token is None:
+    claimed = claim_messages(limit=limit)
+    if claimed is None:
         return 0
-    count = OutboundMessage.objects.filter(claim_token=token).count()
-    async_task("notifications.tasks.send_messages", str(token), task_name=f"mail {token}")
-    return count
+    async_task("notifications.tasks.send_messages", str(claimed.token), task_name=f"mail {claimed.token}")
+    return claimed.size
 
 
-def claim_messages(*, ids: list[int] | None = None, limit: int = 100, now=None) -> uuid.UUID | None:
+def claim_messages(*, ids: list[int] | None = None, limit: int = 100, now=None) -> Claim | None:
+    """Claim queued mails that are due, and those of senders whose lease ran out."""
     now = now or timezone.now()
     due = models.Q(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now) | models.Q(
         status=OutboundMessage.Status.SENDING, lease_expires_at__lt=now
     )
-    token = uuid.uuid4()
-    with transaction.atomic():
-        candidates = OutboundMessage.objects.filter(due)
-        if ids is not None:
-            candidates = candidates.filter(pk__in=ids)
-        picked = list(
-            candidates.order_by("next_attempt_at")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not picked:
-            return None
-        claimed = OutboundMessage.objects.filter(due, pk__in=picked).update(
-            status=OutboundMessage.Status.SENDING,
-            claim_token=token,
-            # The same lease as runs: a sender that died hands its mails back after it.
-            lease_expires_at=now + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS),
-            attempts=models.F("attempts") + 1,
-        )
-    return token if claimed else None
+    return claim(
+        OutboundMessage, due, order_by="next_attempt_at", limit=limit, now=now, ids=ids,
+        status=OutboundMessage.Status.SENDING,
+    )  # fmt: skip
 
 
 def send_claimed(token: uuid.UUID | str) -> int:
@@ -235,7 +220,7 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
     return sent
 
 
-def send_test_mail(*, organization: Organization | None, to: str, user=None) -> tuple[bool, str]:
+def send_test_mail(*, organization: Organization | None, to: str) -> tuple[bool, str]:
     """Send a test mail with the settings that apply, and say plainly what happened."""
     chosen = mailsettings.effective(organization)
     subject = f"Engage test mail ({chosen.source} settings)"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 
+from automations import events
 from engage.errors import PermanentError
 
 if TYPE_CHECKING:
@@ -24,12 +25,16 @@ class JobParameters(forms.Form):
     turns its cleaned data into the JSON stored on the automation."""
 
     def __init__(self, *args, organization=None, **kwargs):
-        self.organization = organization
         super().__init__(*args, **kwargs)
+        self.for_organization(organization)
+
+    def for_organization(self, organization) -> None:
+        """Offer (and accept) only the organization's objects in every choice field."""
+        self.organization = organization
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)
             if queryset is not None:
-                field.queryset = queryset.filter(organization=organization)
+                field.queryset = queryset.model._default_manager.filter(organization=organization)
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(value, "pk", value) for name, value in self.cleaned_data.items()}
@@ -101,4 +106,4 @@ class BaseJob:
 
     @classmethod
     def scope_label(cls) -> str:
-        return "/".join(sorted(str(s) for s in cls.scopes))
+        return events.scope_label(cls.scopes)
