@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,6 +88,125 @@ def record_event(
     if due_now:
         transaction.on_commit(lambda: start_runs(due_now))
     return event, True
+
+
+@dataclass
+class NewEvent:
+    """One event of a bulk ingest (see `record_events`)."""
+
+    type: str
+    contact: Contact | None = None
+    user: User | None = None
+    payload: dict[str, Any] | None = None
+    source: str = "api"
+    external_id: str | None = None
+    occurred_at: datetime | None = None
+    name: str = ""
+    scope: str | None = field(default=None)
+
+
+@transaction.atomic
+def record_events(*, organization: Organization, events: Sequence[NewEvent]) -> list[tuple[Event, bool]]:
+    """Store many events of one organization and schedule their runs, with a few queries
+    per batch instead of a few per event. Same rules as `record_event`: an event whose
+    (source, external_id) is already stored, or appears earlier in the batch, is returned
+    as it is and schedules nothing.
+    """
+    now = timezone.now()
+    keys = {(e.source, e.external_id) for e in events if e.external_id is not None}
+    known = _known_events(organization, keys)
+    results: list[tuple[Event, bool] | None] = []
+    fresh: list[Event] = []
+    for item in events:
+        key = (item.source, item.external_id)
+        if item.external_id is not None and key in known:
+            results.append((known[key], False))
+            continue
+        event = Event(
+            organization=organization,
+            type=item.type,
+            scope=item.scope or _scope_for(item.type, contact=item.contact, user=item.user),
+            contact=item.contact,
+            user=item.user,
+            payload=item.payload or {},
+            source=item.source,
+            external_id=item.external_id,
+            occurred_at=item.occurred_at or now,
+            name=item.name,
+        )
+        if item.external_id is not None:
+            known[key] = event
+        fresh.append(event)
+        results.append(None)
+    try:
+        with transaction.atomic():
+            Event.objects.bulk_create(fresh)
+    except IntegrityError:
+        # A concurrent delivery stored some of these external ids first: take the slow,
+        # one-by-one path, which resolves each collision.
+        return [_record_one(organization, item) for item in events]
+    runs = _schedule_bulk(organization, fresh)
+    due_now = [run.pk for run in runs if run.status == Run.Status.SCHEDULED and run.due_at <= timezone.now()]
+    if due_now:
+        transaction.on_commit(lambda: _start_in_batches(due_now))
+    created = iter(fresh)
+    return [result if result is not None else (next(created), True) for result in results]
+
+
+def _known_events(organization: Organization, keys: set[tuple[str, str | None]]) -> dict:
+    if not keys:
+        return {}
+    existing = Event.objects.filter(
+        organization=organization,
+        source__in={source for source, _ in keys},
+        external_id__in={external_id for _, external_id in keys},
+    )
+    return {(e.source, e.external_id): e for e in existing if (e.source, e.external_id) in keys}
+
+
+def _record_one(organization: Organization, item: NewEvent) -> tuple[Event, bool]:
+    return record_event(
+        organization=organization,
+        type=item.type,
+        contact=item.contact,
+        user=item.user,
+        scope=item.scope,
+        payload=item.payload,
+        source=item.source,
+        external_id=item.external_id,
+        occurred_at=item.occurred_at,
+        name=item.name,
+    )
+
+
+def _schedule_bulk(organization: Organization, events: list[Event]) -> list[Run]:
+    """The runs of freshly stored events: one query for the automations, one insert."""
+    types = {event.type for event in events}
+    listening: dict[tuple[str, str], list[Automation]] = defaultdict(list)
+    automations = Automation.objects.filter(organization=organization, event_type__in=types, is_active=True)
+    for automation in automations.select_related("target_contact", "target_user"):
+        listening[automation.event_type, automation.event_name].append(automation)
+    runs = []
+    for event in events:
+        name = event.name if event.type == EventType.CUSTOM else ""
+        candidates = listening.get((event.type, name), [])
+        if event.type == EventType.AUTOMATION_FINISHED:
+            finished = (event.payload.get("automation") or {}).get("id")
+            candidates = [a for a in candidates if a.after_automation_id in (None, finished)]
+        runs.extend(
+            _new_run(automation, event)
+            for automation in candidates
+            if event.scope in automation.scopes and in_date_range(automation, event.occurred_at)
+        )
+    Run.objects.bulk_create(runs, batch_size=500)
+    return runs
+
+
+def _start_in_batches(ids: list[int]) -> None:
+    """Hand due runs to workers in batches, so that several workers share a large ingest."""
+    size = settings.ENGAGE_DISPATCH_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        start_runs(ids[start : start + size])
 
 
 def _scope_for(type: str, *, contact: Contact | None, user: User | None) -> str:
