@@ -256,3 +256,54 @@ LOGGING = {
         "mail.log": {"level": "WARNING"},  # aiosmtpd: one line per SMTP command otherwise
     },
 }
+
+# --- Integration API (api/) -----------------------------------------------------------
+INSTALLED_APPS += [
+    app
+    for app in ("rest_framework", "django_filters", "drf_spectacular", "drf_spectacular_sidecar", "api")
+    if app not in INSTALLED_APPS
+]
+# Requests per minute and API key (or OAuth client), shared by every process through the cache.
+ENGAGE_API_REQUESTS_PER_MINUTE = _int("ENGAGE_API_REQUESTS_PER_MINUTE", 1200, minimum=1)
+ENGAGE_API_TOKEN_SECONDS = _int("ENGAGE_API_TOKEN_SECONDS", 3600, minimum=60)
+ENGAGE_API_IDEMPOTENCY_HOURS = _int("ENGAGE_API_IDEMPOTENCY_HOURS", 24, minimum=24)
+# A request body larger than this is refused with 413 before it is read.
+ENGAGE_API_MAX_BODY_BYTES = _int("ENGAGE_API_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CredentialRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Engage integration API",
+    "DESCRIPTION": "Contacts, events, groups, automations and mail of one organization. "
+    "Authenticate with `Authorization: Bearer <API key or access token>`. "
+    "Every error has the same shape (see the Problem schema).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "APPEND_COMPONENTS": {"securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}}},
+    "ENUM_NAME_OVERRIDES": {
+        "ApiScopeEnum": "api.models.Scope",
+        "RunStatusEnum": "automations.models.Run.Status",
+        "MessageStatusEnum": "notifications.models.OutboundMessage.Status",
+        "MembershipStateEnum": "contacts.models.Membership.State",
+        "AttributeTypeEnum": "contacts.models.AttributeDefinition.Type",
+        "EventTypeEnum": "automations.events.EventType",
+        "ContactEventTypeEnum": "api.serializers.CONTACT_EVENT_TYPES",
+    },
+}

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from api.credentials import assign_api_key_secret, assign_client_secret
+from api.models import ApiKey, OAuthClient
+from contacts.tenancy import OrganizationScopedAdmin
+
+
+def _show_once(request: HttpRequest, obj, *, title: str, label: str, secret: str, client_id: str = ""):
+    back = reverse(f"admin:api_{obj._meta.model_name}_changelist")
+    context = {
+        **admin.site.each_context(request),
+        "title": title,
+        "label": label,
+        "secret": secret,
+        "client_id": client_id,
+        "back": back,
+    }
+    response = TemplateResponse(request, "api/secret_once.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class RevokeMixin:
+    @admin.action(description=_("Revoke the selected credentials"))
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, _("%(count)d revoked.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(RevokeMixin, OrganizationScopedAdmin):
+    admins_only = True
+    list_display = ["name", "prefix", "scope", "organization", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope", "organization"]
+    fields = ["organization", "name", "scope", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            self._plain = assign_api_key_secret(obj)
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return _show_once(request, obj, title=_("New API key “%(name)s”") % {"name": obj.name},
+                          label=_("API key"), secret=self._plain)  # fmt: skip
+
+
+@admin.register(OAuthClient)
+class OAuthClientAdmin(RevokeMixin, OrganizationScopedAdmin):
+    admins_only = True
+    list_display = ["name", "client_id", "scope", "organization", "created_at", "revoked_at"]
+    list_filter = ["scope", "organization"]
+    fields = ["organization", "name", "scope", "client_id", "created_at", "revoked_at"]
+    readonly_fields = ["client_id", "created_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            self._plain = assign_client_secret(obj)
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return _show_once(request, obj, title=_("New OAuth client “%(name)s”") % {"name": obj.name},
+                          label=_("Client secret"), secret=self._plain, client_id=obj.client_id)  # fmt: skip

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from api.credentials import create_api_key
+from api.models import Scope
+from contacts.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Create an API key for an organization and print it (once: it is stored only hashed)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("organization", help="The organization's slug.")
+        parser.add_argument("--scope", choices=Scope.values, default=Scope.READ)
+        parser.add_argument("--name", default="Command line")
+
+    def handle(self, *args, organization: str, scope: str, name: str, **options) -> None:
+        org = Organization.objects.filter(slug=organization).first()
+        if org is None:
+            raise CommandError(f"No organization with the slug {organization!r}.")
+        _key, plain = create_api_key(organization=org, name=name[:100], scope=scope)
+        self.stdout.write(plain)

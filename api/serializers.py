@@ -1,0 +1,269 @@
+"""What the API reads and writes. Serializers check shape and values; the writes
+themselves go through the services of each app (contacts.services, automations.services)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from automations.events import EventType, Scope, scopes_of
+from automations.models import Automation, Event, Run
+from contacts.attributes import clean_attributes
+from contacts.models import AttributeDefinition, Contact, Group, Membership, Tag, Transaction
+from contacts.selectors import email_taken
+from notifications.models import OutboundMessage
+
+MAX_BULK = 1000
+CONTACT_EVENT_TYPES = [value for value, _label in EventType.choices if Scope.CONTACT in scopes_of(value)]
+
+
+class StrictMixin:
+    """Unknown fields are an error, not silently dropped (a typo must not lose data)."""
+
+    def validate(self, attrs):
+        initial = getattr(self, "initial_data", None)
+        if isinstance(initial, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(initial) - writable)
+            if unknown:
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return super().validate(attrs)
+
+
+class ProblemSerializer(serializers.Serializer):
+    """The one error format of the API."""
+
+    type = serializers.CharField(help_text=_("A stable code, e.g. validation_error, not_found, throttled."))
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=_("Messages per field; nested fields are joined with dots (events.3.type)."),
+    )
+
+
+def _organization(serializer) -> object:
+    return serializer.context["organization"]
+
+
+# --- Contacts -------------------------------------------------------------------------
+class ContactSerializer(StrictMixin, serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    attributes = serializers.DictField(required=False, help_text=_("Custom attribute values by key (see /attributes)."))
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "email", "salutation", "first_name", "last_name", "phone", "language", "external_ref",
+            "attributes", "tags", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "tags", "created_at", "updated_at"]
+
+    def validate_email(self, value: str) -> str:
+        instance_pk = self.instance.pk if self.instance else None
+        if email_taken(organization=_organization(self), email=value, exclude_pk=instance_pk):
+            raise serializers.ValidationError(_("This organization already has a contact with this e-mail address."))
+        return value
+
+    def validate_attributes(self, value: dict) -> dict:
+        partial = self.partial or self.instance is not None
+        try:
+            return clean_attributes(_organization(self), value, partial=partial)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+
+
+class ContactUpsertSerializer(ContactSerializer):
+    """A contact in a bulk upsert: found by e-mail (case-insensitive), created if new."""
+
+    def validate_email(self, value: str) -> str:
+        return value
+
+    def validate_attributes(self, value: dict) -> dict:
+        try:
+            return clean_attributes(_organization(self), value, partial=True)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+
+
+class BulkContactsSerializer(StrictMixin, serializers.Serializer):
+    contacts = ContactUpsertSerializer(many=True, allow_empty=False, max_length=MAX_BULK)
+
+    def validate_contacts(self, value: list[dict]) -> list[dict]:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(value):
+            email = item["email"].lower()
+            if email in seen:
+                raise serializers.ValidationError(
+                    {index: {"email": [_("Also in item %(index)d of this request.") % {"index": seen[email]}]}}
+                )
+            seen[email] = index
+        return value
+
+
+class BulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    contacts = ContactSerializer(many=True)
+
+
+class TagNameSerializer(StrictMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
+class TagSerializer(StrictMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+    def validate_name(self, value: str) -> str:
+        if Tag.objects.filter(organization=_organization(self), name__iexact=value).exists():
+            raise serializers.ValidationError(_("This tag exists already."))
+        return value
+
+
+class TransactionSerializer(StrictMixin, serializers.ModelSerializer):
+    data = serializers.DictField(required=False)
+
+    class Meta:
+        model = Transaction
+        fields = ["id", "contact", "type", "data", "occurred_at", "created_at"]
+        read_only_fields = ["id", "contact", "created_at"]
+
+
+class AttributeDefinitionSerializer(StrictMixin, serializers.ModelSerializer):
+    choices = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=500)
+
+    class Meta:
+        model = AttributeDefinition
+        fields = ["id", "key", "label", "type", "choices", "required"]
+
+    def validate_key(self, value: str) -> str:
+        others = AttributeDefinition.objects.filter(organization=_organization(self), key=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(_("This organization already has an attribute with this key."))
+        return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        kind = attrs.get("type", getattr(self.instance, "type", AttributeDefinition.Type.TEXT))
+        choices = attrs.get("choices", getattr(self.instance, "choices", []))
+        if kind == AttributeDefinition.Type.CHOICE and not choices:
+            raise serializers.ValidationError({"choices": [_("A choice attribute needs at least one choice.")]})
+        return attrs
+
+
+# --- Groups ---------------------------------------------------------------------------
+class GroupSerializer(StrictMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Group
+        fields = ["id", "name", "description", "is_public", "double_opt_in"]
+
+    def validate_name(self, value: str) -> str:
+        others = Group.objects.filter(organization=_organization(self), name__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(_("This organization already has a group with this name."))
+        return value
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="contact.email", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "group", "contact", "email", "state", "reason", "changed_at", "created_at"]
+        read_only_fields = fields
+
+
+class MembershipChangeSerializer(StrictMixin, serializers.Serializer):
+    contact = serializers.IntegerField(min_value=1, help_text=_("Id of a contact of your organization."))
+    action = serializers.ChoiceField(
+        choices=[("add", _("add as member")), ("subscribe", _("subscribe")), ("unsubscribe", _("unsubscribe"))],
+        help_text=_("subscribe records consent (and sends the confirmation for double opt-in groups)."),
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+# --- Events ---------------------------------------------------------------------------
+class EventInSerializer(StrictMixin, serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=CONTACT_EVENT_TYPES, help_text=_("An event of the catalogue (contact scope).")
+    )
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    contact = serializers.IntegerField(min_value=1, required=False, help_text=_("The contact's id …"))
+    email = serializers.EmailField(required=False, help_text=_("… or the contact's e-mail address."))
+    payload = serializers.DictField(required=False, default=dict)
+    external_id = serializers.CharField(
+        max_length=255, required=False, help_text=_("Your id of the event: sent again, it is recorded once.")
+    )
+    occurred_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if ("contact" in attrs) == ("email" in attrs):
+            raise serializers.ValidationError({"contact": [_("Give either contact (an id) or email, not both.")]})
+        if attrs["type"] == EventType.CUSTOM and not attrs.get("name"):
+            raise serializers.ValidationError({"name": [_("A custom event needs a name.")]})
+        if attrs["type"] != EventType.CUSTOM and attrs.get("name"):
+            raise serializers.ValidationError({"name": [_("Only custom events have a name.")]})
+        return attrs
+
+
+class BulkEventsSerializer(StrictMixin, serializers.Serializer):
+    events = EventInSerializer(many=True, allow_empty=False, max_length=MAX_BULK)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "type", "name", "contact", "payload", "source", "external_id", "occurred_at", "created_at"]
+        read_only_fields = fields
+
+
+class EventResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created = serializers.BooleanField(help_text=_("False: an event with this external_id was recorded before."))
+
+
+class BulkEventsResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    events = EventResultSerializer(many=True)
+
+
+# --- Automations, runs, messages (read only) -------------------------------------------
+class AutomationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Automation
+        fields = [
+            "id", "name", "description", "event_type", "event_name", "job_type", "is_active",
+            "starts_on", "ends_on", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Run
+        fields = [
+            "id", "automation", "event", "contact", "status", "due_at", "attempts", "error", "output",
+            "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class OutboundMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutboundMessage
+        fields = [
+            "id", "contact", "run", "from_email", "recipient", "subject", "status", "message_id", "attempts",
+            "error", "created_at", "sent_at",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -1,0 +1,36 @@
+"""API fixtures: a write key of Alice's organization (alice), a read key of the same
+organization (bob's) and a write key of Charlie's organization, who must get 404s."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from api.credentials import create_api_key
+from api.models import Scope
+
+
+def client_for(plain_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plain_key}")
+    return client
+
+
+@pytest.fixture
+def alice_key(alice_org):
+    return create_api_key(organization=alice_org, name="Shop", scope=Scope.WRITE)
+
+
+@pytest.fixture
+def alice_api(alice_key):
+    return client_for(alice_key[1])
+
+
+@pytest.fixture
+def bob_api(alice_org):
+    return client_for(create_api_key(organization=alice_org, name="Reporting", scope=Scope.READ)[1])
+
+
+@pytest.fixture
+def charlie_api(charlie_org):
+    return client_for(create_api_key(organization=charlie_org, name="Charlie", scope=Scope.WRITE)[1])
