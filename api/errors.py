@@ -77,7 +77,10 @@ def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            if key == "non_field_errors" and prefix:  # a list's own error belongs to the list
+                out.update(flatten(value, prefix))
+            else:
+                out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
         return out
     if isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):

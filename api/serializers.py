@@ -21,14 +21,13 @@ CONTACT_EVENT_TYPES = [value for value, _label in EventType.choices if Scope.CON
 class StrictMixin:
     """Unknown fields are an error, not silently dropped (a typo must not lose data)."""
 
-    def validate(self, attrs):
-        initial = getattr(self, "initial_data", None)
-        if isinstance(initial, dict):
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(initial) - writable)
+            unknown = sorted(set(data) - writable)
             if unknown:
                 raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
-        return super().validate(attrs)
+        return super().to_internal_value(data)
 
 
 class ProblemSerializer(serializers.Serializer):

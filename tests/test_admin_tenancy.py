@@ -107,6 +107,18 @@ def make_send_quota(org):
     return SendQuota.objects.create(organization=org, mails_per_minute=100, tokens=100, updated_at=timezone.now())
 
 
+def make_api_key(org):
+    from api.credentials import create_api_key
+
+    return create_api_key(organization=org, name=f"{org.slug} shop")[0]
+
+
+def make_oauth_client(org):
+    from api.credentials import create_oauth_client
+
+    return create_oauth_client(organization=org, name=f"{org.slug} client")[0]
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -125,6 +137,8 @@ PAGES = {
     "notifications.mailsettings": make_mail_settings,
     "notifications.preparedmessage": make_prepared_message,
     "notifications.sendquota": make_send_quota,
+    "api.apikey": make_api_key,
+    "api.oauthclient": make_oauth_client,
 }
 
 

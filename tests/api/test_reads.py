@@ -1,0 +1,65 @@
+"""Automations, runs and outbound messages: read only, filtered, one organization's own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from automations.models import Run
+from automations.services import record_event
+from notifications.models import OutboundMessage
+from tests.factories import AutomationFactory, ContactFactory
+
+
+@pytest.fixture
+def alice_run(alice_org):
+    automation = AutomationFactory(organization=alice_org, name="Welcome", job_type="add_tag", job_params={"tag": "x"})
+    contact = ContactFactory(organization=alice_org)
+    record_event(organization=alice_org, type="contact_created", contact=contact)
+    return Run.objects.get(automation=automation)
+
+
+def test_automations_are_listed_for_their_organization_only(alice_api, charlie_api, alice_run):
+    names = [a["name"] for a in alice_api.get("/api/v1/automations").json()["results"]]
+    assert "Welcome" in names
+    assert "Welcome" not in [a["name"] for a in charlie_api.get("/api/v1/automations").json()["results"]]
+    assert charlie_api.get(f"/api/v1/automations/{alice_run.automation_id}").status_code == 404
+
+
+def test_automations_cannot_be_written(alice_api, alice_run):
+    assert alice_api.delete(f"/api/v1/automations/{alice_run.automation_id}").status_code == 405
+    assert alice_api.post("/api/v1/automations", {}, format="json").status_code == 405
+
+
+def test_runs_filter_by_status_automation_and_date(alice_api, alice_run):
+    Run.objects.filter(pk=alice_run.pk).update(status=Run.Status.FAILED)
+
+    def ids(query):
+        return [r["id"] for r in alice_api.get(f"/api/v1/runs?{query}").json()["results"]]
+
+    assert ids("status=failed") == [alice_run.pk]
+    assert ids("status=succeeded") == []
+    assert ids(f"automation={alice_run.automation_id}") == [alice_run.pk]
+    assert ids(f"automation={alice_run.automation_id + 999}") == []
+    tomorrow = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ids(f"created_before={tomorrow}") == [alice_run.pk]
+    assert ids(f"created_after={tomorrow}") == []
+    assert alice_api.get("/api/v1/runs?created_after=soon").status_code == 400
+
+
+def test_charlie_gets_404_for_alices_run(charlie_api, alice_run):
+    assert charlie_api.get(f"/api/v1/runs/{alice_run.pk}").status_code == 404
+    assert charlie_api.get("/api/v1/runs").json()["count"] == 0
+
+
+def test_messages_show_their_status(alice_api, charlie_api, alice_org):
+    message = OutboundMessage.objects.create(
+        organization=alice_org, recipient="jana@example.com", subject="Hi", from_email="a@example.com",
+        status=OutboundMessage.Status.SENT,
+    )  # fmt: skip
+    listed = alice_api.get("/api/v1/messages?status=sent").json()["results"]
+    assert [(m["id"], m["status"]) for m in listed] == [(message.pk, "sent")]
+    assert alice_api.get("/api/v1/messages?status=queued").json()["count"] == 0
+    assert charlie_api.get(f"/api/v1/messages/{message.pk}").status_code == 404
