@@ -1,4 +1,7 @@
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -24,10 +27,19 @@ router.register("automations", AutomationViewSet, basename="automation")
 router.register("runs", RunViewSet, basename="run")
 router.register("messages", OutboundMessageViewSet, basename="message")
 
+
+@csrf_exempt  # no cookie-authenticated session is ever used under /api/
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other address under /api/ answers in the API's error format, not with a page."""
+    body = {"type": "not_found", "title": _("Not found."), "status": 404, "detail": _("No such address.")}
+    return JsonResponse(body, status=404)
+
+
 app_name = "api"
 urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("oauth/token", TokenView.as_view(), name="token"),
+    re_path(r"^api/(?P<rest>.*)$", not_found),
 ]

@@ -34,3 +34,11 @@ def bob_api(alice_org):
 @pytest.fixture
 def charlie_api(charlie_org):
     return client_for(create_api_key(organization=charlie_org, name="Charlie", scope=Scope.WRITE)[1])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(db):
+    """Rate-limit counts live in the cache, which outlives a test: start each test at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
