@@ -31,8 +31,8 @@ from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib.leases import Claim, claim
-from notifications import mailsettings, ratelimit
-from notifications.models import OutboundMessage
+from notifications import conversations, mailsettings, ratelimit
+from notifications.models import Conversation, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -78,17 +78,24 @@ def enqueue_mail(
     run=None,
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
+    conversation: Conversation | None = None,
 ) -> OutboundMessage:
     """Put one mail in the outbox. Call it inside the transaction of the change that
-    causes the mail; deliver it after that transaction commits."""
+    causes the mail; deliver it after that transaction commits. A mail given a
+    `conversation` (see conversations.conversation_for) continues it."""
+    if conversation is not None and conversation.organization_id != organization.pk:
+        raise ValueError("The conversation belongs to another organization.")
     from_email = from_email or mailsettings.default_from(organization)
     secret_values = ""
     if mail.secrets:
         secret_values = crypto.encrypt(json.dumps({"text": mail.text, "html": mail.html}))
+    if conversation is not None:
+        conversations.touch(conversation)
     return OutboundMessage.objects.create(
         organization=organization,
         contact=contact,
         run=run,
+        conversation=conversation,
         from_email=from_email,
         recipient=to,
         subject=mail.subject,
@@ -111,12 +118,14 @@ def send_mail(
     run=None,
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
+    conversation: Conversation | None = None,
 ) -> OutboundMessage:
     """Send one mail now (test mails, system notifications), through the outbox.
     Raises TransientError or PermanentError when it was not accepted."""
     message = enqueue_mail(
-        organization=organization, to=to, mail=mail, contact=contact, run=run, from_email=from_email, headers=headers
-    )
+        organization=organization, to=to, mail=mail, contact=contact, run=run, from_email=from_email, headers=headers,
+        conversation=conversation,
+    )  # fmt: skip
     deliver([message.pk])
     message.refresh_from_db()
     if message.status != OutboundMessage.Status.SENT:
