@@ -18,3 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portal/", include("contacts.portal.urls")),
 ]
+urlpatterns += [
+    path("t/", include("notifications.urls")),
+    path("webhooks/anymail/", include("anymail.urls")),
+]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import smtplib
 import socket
 import uuid
@@ -23,6 +24,7 @@ from itertools import groupby
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -31,8 +33,9 @@ from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib.leases import Claim, claim
-from notifications import conversations, mailsettings, ratelimit
-from notifications.models import Conversation, OutboundMessage
+from notifications import conversations, linktracking, mailsettings, ratelimit
+from notifications.models import Conversation, OutboundMessage, Suppression
+from notifications.suppression import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,9 @@ REDACTED = "••••••••"
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 5
+MESSAGE_ID = re.compile(r"<([^<>]+)>")
+# Sent to the provider with every mail; its tracking events carry it back (tracking.py).
+METADATA_KEY = "engage_message_id"
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,8 @@ def send_mail(
     )  # fmt: skip
     deliver([message.pk])
     message.refresh_from_db()
+    if message.status == OutboundMessage.Status.SUPPRESSED:
+        return message  # not an error: the address asked (or bounced) not to get mail
     if message.status != OutboundMessage.Status.SENT:
         kind = PermanentError if message.status == OutboundMessage.Status.FAILED else TransientError
         raise kind(message.error)
@@ -175,12 +183,39 @@ def send_claimed(token: uuid.UUID | str) -> int:
     for _, batch in groupby(messages, key=lambda message: message.organization_id):
         batch = list(batch)
         organization = batch[0].organization
+        batch = _hold_suppressed(batch, token)
+        if not batch:
+            continue
         allowed = ratelimit.acquire(organization, len(batch))
         if allowed < len(batch):
             _postpone(batch[allowed:], token, ratelimit.wait_for(organization, len(batch) - allowed))
         if allowed:
             sent += _send_batch(batch[:allowed], token, mailsettings.connection_for(organization))
     return sent
+
+
+def _hold_suppressed(messages: list[OutboundMessage], token) -> list[OutboundMessage]:
+    """Mails to an address on the organization's suppression list are not sent: they end
+    as *suppressed*, with the reason. Returns the mails that may go."""
+    addresses = {normalize(message.recipient) for message in messages}
+    reasons = dict(
+        Suppression.objects.filter(organization_id=messages[0].organization_id, address__in=addresses).values_list(
+            "address", "reason"
+        )
+    )
+    allowed = []
+    for message in messages:
+        reason = reasons.get(normalize(message.recipient))
+        if reason is None:
+            allowed.append(message)
+            continue
+        OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
+            status=OutboundMessage.Status.SUPPRESSED,
+            error=f"Not sent: the address is on the suppression list ({Suppression.Reason(reason).label}).",
+            secret_values="",
+            lease_expires_at=None,
+        )
+    return allowed
 
 
 def _postpone(messages: list[OutboundMessage], token, wait: timedelta) -> None:
@@ -216,7 +251,11 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
                     connection.open()
                 continue
             OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
-                status=OutboundMessage.Status.SENT,
+                # A fast provider's webhook may have reported "delivered" already: keep it.
+                status=models.Case(
+                    models.When(status=OutboundMessage.Status.SENDING, then=models.Value(OutboundMessage.Status.SENT)),
+                    default=models.F("status"),
+                ),
                 sent_at=timezone.now(),
                 provider_message_id=provider_id,
                 secret_values="",
@@ -271,6 +310,9 @@ def _send_one(message: OutboundMessage, connection) -> str:
     if message.secret_values:
         bodies = json.loads(crypto.decrypt(message.secret_values))
         text, html = bodies["text"], bodies["html"]
+    smtp = isinstance(connection, SMTPBackend)
+    if html and smtp and not message.secret_values:
+        html = linktracking.add_tracking(html, message_id=message.pk, keep=_unsubscribe_urls(message))
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=text,
@@ -281,8 +323,14 @@ def _send_one(message: OutboundMessage, connection) -> str:
     )
     if html:
         email.attach_alternative(html, "text/html")
+    # anymail passes metadata to the provider, which returns it with every tracking event.
+    email.metadata = {METADATA_KEY: message.message_id}
     email.send()
     return _provider_message_id(email)
+
+
+def _unsubscribe_urls(message: OutboundMessage) -> frozenset[str]:
+    return frozenset(MESSAGE_ID.findall(message.headers.get("List-Unsubscribe", "")))
 
 
 def _record_failure(message: OutboundMessage, token, error: PermanentError | TransientError) -> None:

@@ -44,3 +44,13 @@ def suppress(*, organization: Organization, address: str, reason: str, note: str
 def unsuppress(*, organization: Organization, address: str) -> bool:
     deleted, _ = Suppression.objects.filter(organization=organization, address=normalize(address)).delete()
     return bool(deleted)
+
+
+def lift_unsubscribe(*, organization: Organization, address: str) -> bool:
+    """Remove the address only if it is listed because its owner unsubscribed: a contact
+    who subscribes again wants mail; bounces and complaints stay."""
+    listed = Suppression.objects.filter(
+        organization=organization, address=normalize(address), reason=Suppression.Reason.UNSUBSCRIBE
+    )
+    deleted, _ = listed.delete()
+    return bool(deleted)
