@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from contacts.models import Contact, Organization
@@ -41,3 +42,13 @@ def touch(conversation: Conversation, *, at: datetime | None = None) -> None:
     at = at or timezone.now()
     Conversation.objects.filter(pk=conversation.pk, last_message_at__lt=at).update(last_message_at=at)
     conversation.last_message_at = max(conversation.last_message_at, at)
+
+
+def reply_headers(conversation: Conversation) -> dict[str, str]:
+    """Reply-To with the conversation's id (ENGAGE_REPLY_ADDRESS "replies@in.example.org"
+    gives "replies+<uuid>@in.example.org"), so that a reply finds its conversation even
+    when the mail program drops In-Reply-To."""
+    if not settings.ENGAGE_REPLY_ADDRESS:
+        return {}
+    local, domain = settings.ENGAGE_REPLY_ADDRESS.split("@")
+    return {"Reply-To": f"{local}+{conversation.uuid}@{domain}"}

@@ -97,6 +97,7 @@ def enqueue_mail(
         secret_values = crypto.encrypt(json.dumps({"text": mail.text, "html": mail.html}))
     if conversation is not None:
         conversations.touch(conversation)
+        headers = {**conversations.reply_headers(conversation), **(headers or {})}
     return OutboundMessage.objects.create(
         organization=organization,
         contact=contact,
