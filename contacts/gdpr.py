@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from automations.models import Event, Run
 from contacts.models import ConsentRecord, Contact, LoginFailure, Membership
-from notifications.models import OutboundMessage
+from notifications.models import Conversation, InboundMessage, OutboundMessage, TrackingEvent
 
 
 def export_contact(contact: Contact) -> dict[str, Any]:
@@ -84,4 +84,9 @@ def erase_contact(contact: Contact) -> None:
     OutboundMessage.objects.filter(contact=contact).update(
         recipient=contact.email, subject="", text_body="", html_body="", error=""
     )
+    TrackingEvent.objects.filter(message__contact=contact).update(raw={}, url="", description="")
+    InboundMessage.objects.filter(contact=contact).update(
+        from_email=contact.email, subject="", text="", html="", headers=[]
+    )
+    Conversation.objects.filter(contact=contact).update(subject="")
     LoginFailure.objects.filter(organization_id=contact.organization_id, email=old_email.lower()).delete()

@@ -251,7 +251,7 @@ def send_test_to_me(modeladmin, request: HttpRequest, queryset) -> None:
         sample = message.organization.contact_set.order_by("pk").first()
         try:
             prepared = render_prepared(message, contact=sample, to_contact=False)
-            send_mail(
+            sent = send_mail(
                 organization=message.organization, to=request.user.email, mail=prepared.mail,
                 from_email=prepared.from_email or None,
             )  # fmt: skip
@@ -260,6 +260,9 @@ def send_test_to_me(modeladmin, request: HttpRequest, queryset) -> None:
                 request, f"{message.name}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
             )
         else:
+            if sent.status == OutboundMessage.Status.SUPPRESSED:
+                modeladmin.message_user(request, f"{message.name}: {sent.error}", messages.WARNING)
+                continue
             modeladmin.message_user(
                 request, _("“%(name)s” sent to %(to)s.") % {"name": message.name, "to": request.user.email}
             )

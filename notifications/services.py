@@ -34,7 +34,7 @@ from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib.leases import Claim, claim
 from notifications import conversations, linktracking, mailsettings, ratelimit
-from notifications.models import Conversation, OutboundMessage, Suppression
+from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage, Suppression
 from notifications.suppression import normalize
 
 logger = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def send_mail(
     message.refresh_from_db()
     if message.status == OutboundMessage.Status.SUPPRESSED:
         return message  # not an error: the address asked (or bounced) not to get mail
-    if message.status != OutboundMessage.Status.SENT:
+    if message.status not in TRACKING_ORDER:  # accepted: sent, or reported on already
         kind = PermanentError if message.status == OutboundMessage.Status.FAILED else TransientError
         raise kind(message.error)
     return message

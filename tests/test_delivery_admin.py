@@ -89,3 +89,31 @@ def test_conversation_page_shows_its_mails_and_replies(client, alice, alice_org)
     page = client.get(reverse("admin:notifications_conversation_change", args=[conversation.pk])).text
     assert "Your order 8" in page
     assert "Re: Your order 8 — when?" in page
+
+
+def test_erasing_a_contact_erases_their_tracking_payloads_and_replies(alice_org):
+    from django.utils import timezone
+
+    from contacts import gdpr
+    from notifications.models import TrackingEvent
+    from tests.factories import ContactFactory
+
+    contact = ContactFactory(organization=alice_org, email="erika@example.com")
+    conversation = conversation_for(
+        organization=alice_org, conversation_id=None, subject="Erika's order", contact=contact
+    )
+    message = enqueue_mail(
+        organization=alice_org, to=contact.email, mail=RenderedMail(subject="Hi Erika", text="x"), contact=contact,
+        conversation=conversation,
+    )  # fmt: skip
+    record_tracking(message=message, esp="mailgun", event_id="t", event_type="opened", raw={"recipient": contact.email})
+    InboundMessage.objects.create(
+        organization=alice_org, conversation=conversation, contact=contact, esp="postmark", message_id="<r@x>",
+        from_email=contact.email, subject="Re: Hi Erika", text="Erika here", received_at=timezone.now(),
+        headers=[["From", "Erika <erika@example.com>"]],
+    )  # fmt: skip
+    gdpr.erase_contact(contact)
+    assert TrackingEvent.objects.get().raw == {}
+    reply = InboundMessage.objects.get()
+    assert "erika" not in f"{reply.from_email} {reply.subject} {reply.text} {reply.headers}".lower()
+    assert conversation.__class__.objects.get().subject == ""

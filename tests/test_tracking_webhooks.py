@@ -253,3 +253,23 @@ def test_a_provider_id_identifies_the_message_when_metadata_is_missing(client, a
     payload["Metadata"] = {}
     post(client, "postmark", payload)
     assert status_of(message) == Status.DELIVERED
+
+
+def test_a_report_that_arrives_before_we_record_the_send_is_kept(alice_org, monkeypatch, settings):
+    from notifications import services
+    from notifications.tracking import record_tracking
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    send_one = services._send_one
+
+    def fast_provider(message, connection):
+        provider_id = send_one(message, connection)
+        record_tracking(message=message, esp="mailgun", event_id="fast", event_type="delivered")
+        return provider_id
+
+    monkeypatch.setattr(services, "_send_one", fast_provider)
+    message = services.send_mail(organization=alice_org, to="ann@example.org", mail=MAIL)
+    message.refresh_from_db()
+    assert message.status == Status.DELIVERED
+    assert message.sent_at is not None
+    assert message.provider_message_id
