@@ -273,3 +273,12 @@ def test_a_report_that_arrives_before_we_record_the_send_is_kept(alice_org, monk
     assert message.status == Status.DELIVERED
     assert message.sent_at is not None
     assert message.provider_message_id
+
+
+def test_a_missing_webhook_secret_is_a_warning_outside_development(settings):
+    from notifications.checks import webhook_secret_check
+
+    settings.DEBUG, settings.ANYMAIL = False, {}
+    assert [w.id for w in webhook_secret_check(None)] == ["notifications.W001"]
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
+    assert webhook_secret_check(None) == []
