@@ -117,3 +117,28 @@ def test_erasing_a_contact_erases_their_tracking_payloads_and_replies(alice_org)
     reply = InboundMessage.objects.get()
     assert "erika" not in f"{reply.from_email} {reply.subject} {reply.text} {reply.headers}".lower()
     assert conversation.__class__.objects.get().subject == ""
+
+
+def test_a_contacts_export_holds_their_tracking_replies_and_suppression(alice_org):
+    import json
+
+    from django.utils import timezone
+
+    from contacts import gdpr
+    from tests.factories import ContactFactory
+
+    contact = ContactFactory(organization=alice_org, email="erika@example.com")
+    message = enqueue_mail(
+        organization=alice_org, to=contact.email, mail=RenderedMail(subject="Hi", text="x"), contact=contact
+    )
+    record_tracking(message=message, esp="engage", event_id="c1", event_type="clicked", url="https://example.com/a")
+    InboundMessage.objects.create(
+        organization=alice_org, contact=contact, esp="postmark", message_id="<r@x>", from_email=contact.email,
+        subject="Re: Hi", text="Thanks", received_at=timezone.now(),
+    )  # fmt: skip
+    suppress(organization=alice_org, address="Erika@example.com", reason="complaint")
+    data = gdpr.export_contact(contact)
+    assert [(t["type"], t["url"]) for t in data["message_tracking"]] == [("clicked", "https://example.com/a")]
+    assert [r["text"] for r in data["replies"]] == ["Thanks"]
+    assert data["suppressed"] == ["complaint"]
+    json.dumps(data)
