@@ -308,3 +308,9 @@ SPECTACULAR_SETTINGS = {
         "ContactEventTypeEnum": "api.serializers.CONTACT_EVENT_TYPES",
     },
 }
+
+# Replies: mails of a conversation get Reply-To "<local>+<conversation id>@<domain>" of this
+# address (the provider's inbound route for it posts to /webhooks/anymail/<esp>/inbound/).
+ENGAGE_REPLY_ADDRESS = env.str("ENGAGE_REPLY_ADDRESS", default="")
+if ENGAGE_REPLY_ADDRESS and ENGAGE_REPLY_ADDRESS.count("@") != 1:
+    raise ImproperlyConfigured(f"ENGAGE_REPLY_ADDRESS is not an e-mail address: {ENGAGE_REPLY_ADDRESS!r}")

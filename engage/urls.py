@@ -19,3 +19,7 @@ urlpatterns = [
     path("portal/", include("contacts.portal.urls")),
     path("", include("api.urls")),
 ]
+urlpatterns += [
+    path("t/", include("notifications.urls")),
+    path("webhooks/anymail/", include("anymail.urls")),
+]

@@ -119,6 +119,29 @@ def make_oauth_client(org):
     return create_oauth_client(organization=org, name=f"{org.slug} client")[0]
 
 
+def make_suppression(org):
+    from notifications.models import Suppression
+
+    return Suppression.objects.create(organization=org, address=f"bounced@{org.slug}.example")
+
+
+def make_conversation(org):
+    from notifications.conversations import conversation_for
+
+    return conversation_for(organization=org, conversation_id=None, subject=f"{org.slug} order")
+
+
+def make_reply(org):
+    from django.utils import timezone
+
+    from notifications.models import InboundMessage
+
+    return InboundMessage.objects.create(
+        organization=org, esp="postmark", message_id=f"<reply@{org.slug}.example>", from_email="a@example.com",
+        subject=f"Re: {org.slug} order", received_at=timezone.now(),
+    )  # fmt: skip
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -139,6 +162,9 @@ PAGES = {
     "notifications.sendquota": make_send_quota,
     "api.apikey": make_api_key,
     "api.oauthclient": make_oauth_client,
+    "notifications.suppression": make_suppression,
+    "notifications.conversation": make_conversation,
+    "notifications.inboundmessage": make_reply,
 }
 
 
