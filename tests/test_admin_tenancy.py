@@ -107,6 +107,12 @@ def make_send_quota(org):
     return SendQuota.objects.create(organization=org, mails_per_minute=100, tokens=100, updated_at=timezone.now())
 
 
+def make_sender_domain(org):
+    from notifications.models import SenderDomain
+
+    return SenderDomain.objects.create(organization=org, domain=f"{org.slug}.example")
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -125,6 +131,7 @@ PAGES = {
     "notifications.mailsettings": make_mail_settings,
     "notifications.preparedmessage": make_prepared_message,
     "notifications.sendquota": make_send_quota,
+    "notifications.senderdomain": make_sender_domain,
 }
 
 
