@@ -105,6 +105,7 @@ class MailSettingsForm(forms.ModelForm):
                 self.add_error("esp_api_key", _("Enter the provider's API key."))
         if cleaned.get("timeout") is not None and not 1 <= cleaned["timeout"] <= 300:
             self.add_error("timeout", _("Between 1 and 300 seconds."))
+        _check_from_address(self, cleaned)
         return cleaned
 
     def save(self, commit=True):
@@ -122,6 +123,13 @@ class MailSettingsForm(forms.ModelForm):
         if commit:
             row.save()
         return row
+
+
+def _check_from_address(form: forms.ModelForm, cleaned: dict) -> None:
+    try:
+        domains.validate_from_address(organization_of_form(form), cleaned.get("from_email") or "")
+    except ValidationError as exc:
+        form.add_error("from_email", exc)
 
 
 class TestMailForm(forms.Form):
@@ -225,8 +233,20 @@ def send_test_to_me(modeladmin, request: HttpRequest, queryset) -> None:
             )
 
 
+class PreparedMessageForm(forms.ModelForm):
+    class Meta:
+        model = PreparedMessage
+        fields = ["organization", "name", "is_marketing", "from_email", "from_name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_from_address(self, cleaned)
+        return cleaned
+
+
 @admin.register(PreparedMessage)
 class PreparedMessageAdmin(OrganizationScopedAdmin):
+    form = PreparedMessageForm
     list_display = ["name", "is_marketing", "from_email", "updated_at"]
     list_filter = ["organization", "is_marketing"]
     search_fields = ["name", "variants__subject"]

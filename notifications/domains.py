@@ -17,6 +17,7 @@ from email.utils import parseaddr
 import dns.exception
 import dns.resolver
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -209,3 +210,17 @@ def _wrong(found: list[str], expected: str) -> Finding:
     return Finding(
         False, _("Found “%(found)s” instead of “%(expected)s”.") % {"found": "”, “".join(found), "expected": expected}
     )
+
+
+def validate_from_address(organization: Organization | None, address: str) -> None:
+    """Refuse a from address whose domain is not a verified sender domain of the
+    organization. The host's own addresses (no organization) are not checked."""
+    if organization is None or not address or is_verified_sender(organization, address):
+        return
+    verified = SenderDomain.objects.filter(organization=organization, verified_at__isnull=False)
+    names = ", ".join(verified.values_list("domain", flat=True))
+    if names:
+        message = _("%(domain)s is not a verified sender domain. Use one of: %(domains)s.")
+    else:
+        message = _("%(domain)s is not a verified sender domain. Add it under Sender domains and verify it first.")
+    raise ValidationError(message % {"domain": domain_of(address) or address, "domains": names}, code="unverified")
