@@ -315,10 +315,11 @@ class SenderDomain(models.Model):
 
 
 def generate_dkim_key() -> tuple[str, str]:
-    """A new RSA 2048 key pair: (encrypted private key PEM, public key as DNS p= value)."""
+    """A new RSA 2048 key pair: (encrypted PKCS#1 private key PEM, as dkimpy reads it;
+    public key as the DNS record's p= value)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     ).decode()
     public_der = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
