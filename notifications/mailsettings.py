@@ -24,12 +24,16 @@ from notifications.models import MailSettings
 
 SMTP_BACKEND = "notifications.backends.EmailBackend"
 DJANGO_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+ENVIRONMENT_BACKENDS = {
+    DJANGO_SMTP_BACKEND: SMTP_BACKEND,
+    "anymail.backends.resend.EmailBackend": "notifications.esp.ResendBackend",
+}
 ESP_BACKENDS = {
     "brevo": ("anymail.backends.brevo.EmailBackend", ["api_key"]),
     "mailgun": ("anymail.backends.mailgun.EmailBackend", ["api_key", "sender_domain"]),
     "mailjet": ("anymail.backends.mailjet.EmailBackend", ["api_key", "secret_key"]),
     "postmark": ("anymail.backends.postmark.EmailBackend", ["server_token"]),
-    "resend": ("anymail.backends.resend.EmailBackend", ["api_key"]),
+    "resend": ("notifications.esp.ResendBackend", ["api_key"]),  # with idempotency keys
     "sendgrid": ("anymail.backends.sendgrid.EmailBackend", ["api_key"]),
     "sparkpost": ("anymail.backends.sparkpost.EmailBackend", ["api_key"]),
 }
@@ -83,8 +87,9 @@ def connection_for(organization: Organization | None):
     backend (notifications.backends), which DKIM-signs the organization's mail."""
     chosen = effective(organization)
     backend = chosen.backend
-    if backend is None and settings.EMAIL_BACKEND == DJANGO_SMTP_BACKEND:
-        backend = SMTP_BACKEND  # the environment's SMTP server, with the same signing
+    if backend is None:
+        # The environment's server or ESP, with the same signing or idempotency keys.
+        backend = ENVIRONMENT_BACKENDS.get(settings.EMAIL_BACKEND)
     if backend is None:
         return get_connection()
     if backend == SMTP_BACKEND:

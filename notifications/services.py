@@ -31,7 +31,7 @@ from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib.leases import Claim, claim
-from notifications import mailsettings, ratelimit
+from notifications import esp, mailsettings, ratelimit
 from notifications.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -272,6 +272,7 @@ def _send_one(message: OutboundMessage, connection) -> str:
     )
     if html:
         email.attach_alternative(html, "text/html")
+    esp.attach_idempotency_key(email, message)
     email.send()
     return _provider_message_id(email)
 
