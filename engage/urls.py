@@ -18,3 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portal/", include("contacts.portal.urls")),
 ]
+
+# System users' password reset ("Forgotten your password?" on the admin's login page);
+# in front, so that the admin's catch-all view does not take its URLs.
+urlpatterns.insert(0, path("", include("notifications.password_reset")))
