@@ -6,6 +6,7 @@ any code change. A malformed value stops the process at start with the variable'
 """
 
 import base64
+import re
 from pathlib import Path
 
 import environ
@@ -261,8 +262,9 @@ LOGGING = {
 # What every sender domain's SPF record must allow so that the host's servers may send for
 # it, space-separated SPF mechanisms, e.g. "include:_spf.mail.example.net ip4:203.0.113.5".
 ENGAGE_SPF_INCLUDE = env.str("ENGAGE_SPF_INCLUDE", default="").split()
+_SPF_MECHANISM = r"(include|exists):\S+|ip4:[\d.]+(/\d+)?|ip6:[\da-f:]+(/\d+)?|(a|mx)(:\S+)?"
 for _mechanism in ENGAGE_SPF_INCLUDE:
-    if not _mechanism.lower().startswith(("include:", "ip4:", "ip6:", "a", "mx", "exists:")):
+    if not re.fullmatch(_SPF_MECHANISM, _mechanism.lower()):
         raise ImproperlyConfigured(f"ENGAGE_SPF_INCLUDE holds {_mechanism!r}, which is not an SPF mechanism")
 # Seconds a DNS check of a sender domain waits for each record.
 ENGAGE_DNS_TIMEOUT = _float("ENGAGE_DNS_TIMEOUT", 5.0)

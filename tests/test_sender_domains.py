@@ -323,3 +323,28 @@ def test_only_organization_admins_of_the_domain_may_check_it(client, bob, charli
     client.force_login(bob)
     assert client.post(url).status_code == 403
     assert fake_dns.asked == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ENGAGE_SPF_INCLUDE", "include:_spf.engage.example all"),
+        ("ENGAGE_SPF_INCLUDE", "ip4:not-an-address"),
+        ("ENGAGE_DNS_TIMEOUT", "0"),
+        ("ENGAGE_SMTP_CA_FILE", "/nonexistent/ca.pem"),
+    ],
+)
+def test_malformed_settings_stop_the_start(variable, value):
+    from tests.test_configuration import start_django
+
+    result = start_django(**{variable: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and variable in result.stderr
+
+
+def test_good_spf_settings_start():
+    from tests.test_configuration import start_django
+
+    mechanisms = "include:_spf.engage.example ip4:192.0.2.0/24 ip6:2001:db8::1 mx a:x.example"
+    result = start_django(ENGAGE_SPF_INCLUDE=mechanisms)
+    assert result.returncode == 0, result.stderr
