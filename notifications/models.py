@@ -252,7 +252,7 @@ class SenderDomain(models.Model):
         max_length=63,
         default="engage",
         validators=[DKIM_SELECTOR],
-        help_text=_("The DKIM record is published at <selector>._domainkey.<domain>."),
+        help_text=_("The DKIM record is published at selector._domainkey.your-domain."),
     )
     dkim_private_key = models.TextField(_("DKIM private key"), blank=True, editable=False)  # encrypted PEM
     dkim_public_key = models.TextField(_("DKIM public key"), blank=True, editable=False)  # base64 DER, as in DNS

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('domain', models.CharField(help_text='The part after the @ of your from addresses, e.g. example.com.', max_length=253, validators=[django.core.validators.DomainNameValidator(accept_idna=False)], verbose_name='domain')),
-                ('dkim_selector', models.CharField(default='engage', help_text='The DKIM record is published at <selector>._domainkey.<domain>.', max_length=63, validators=[django.core.validators.RegexValidator('^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$', 'Letters, digits and hyphens, at most 63, not starting or ending with a hyphen.')], verbose_name='DKIM selector')),
+                ('dkim_selector', models.CharField(default='engage', help_text='The DKIM record is published at selector._domainkey.your-domain.', max_length=63, validators=[django.core.validators.RegexValidator('^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$', 'Letters, digits and hyphens, at most 63, not starting or ending with a hyphen.')], verbose_name='DKIM selector')),
                 ('dkim_private_key', models.TextField(blank=True, editable=False, verbose_name='DKIM private key')),
                 ('dkim_public_key', models.TextField(blank=True, editable=False, verbose_name='DKIM public key')),
                 ('verification_token', models.CharField(default=notifications.models._new_verification_token, editable=False, max_length=64, verbose_name='verification token')),
