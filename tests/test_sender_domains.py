@@ -348,3 +348,26 @@ def test_good_spf_settings_start():
     mechanisms = "include:_spf.engage.example ip4:192.0.2.0/24 ip6:2001:db8::1 mx a:x.example"
     result = start_django(ENGAGE_SPF_INCLUDE=mechanisms)
     assert result.returncode == 0, result.stderr
+
+
+def test_dkim_keys_survive_a_key_rotation(alice_org, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from engage import crypto
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ENGAGE_ENCRYPTION_KEYS = [old]
+    crypto._fernet.cache_clear()
+    try:
+        domain = SenderDomain.objects.create(organization=alice_org, domain="alice.example")
+        pem = domain.private_key_pem()
+        settings.ENGAGE_ENCRYPTION_KEYS = [new, old]
+        crypto._fernet.cache_clear()
+        call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        settings.ENGAGE_ENCRYPTION_KEYS = [new]  # the old key is gone
+        crypto._fernet.cache_clear()
+        domain.refresh_from_db()
+        assert domain.private_key_pem() == pem
+    finally:
+        crypto._fernet.cache_clear()
