@@ -33,7 +33,7 @@ from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib.leases import Claim, claim
-from notifications import conversations, linktracking, mailsettings, ratelimit
+from notifications import conversations, esp, linktracking, mailsettings, ratelimit
 from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage, Suppression
 from notifications.suppression import normalize
 
@@ -326,6 +326,7 @@ def _send_one(message: OutboundMessage, connection) -> str:
         email.attach_alternative(html, "text/html")
     # anymail passes metadata to the provider, which returns it with every tracking event.
     email.metadata = {METADATA_KEY: message.message_id}
+    esp.attach_idempotency_key(email, message)
     email.send()
     return _provider_message_id(email)
 

@@ -142,6 +142,12 @@ def make_reply(org):
     )  # fmt: skip
 
 
+def make_sender_domain(org):
+    from notifications.models import SenderDomain
+
+    return SenderDomain.objects.create(organization=org, domain=f"{org.slug}.example")
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -165,6 +171,7 @@ PAGES = {
     "notifications.suppression": make_suppression,
     "notifications.conversation": make_conversation,
     "notifications.inboundmessage": make_reply,
+    "notifications.senderdomain": make_sender_domain,
 }
 
 
