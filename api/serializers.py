@@ -12,7 +12,8 @@ from automations.models import Automation, Event, Run
 from contacts.attributes import clean_attributes
 from contacts.models import AttributeDefinition, Contact, Group, Membership, Tag, Transaction
 from contacts.selectors import email_taken
-from notifications.models import OutboundMessage
+from notifications.models import OutboundMessage, Suppression, TrackingEvent
+from notifications.suppression import normalize
 
 MAX_BULK = 1000
 CONTACT_EVENT_TYPES = [value for value, _label in EventType.choices if Scope.CONTACT in scopes_of(value)]
@@ -258,11 +259,39 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TrackingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = ["event_type", "esp", "url", "description", "occurred_at"]
+        read_only_fields = fields
+
+
 class OutboundMessageSerializer(serializers.ModelSerializer):
+    conversation_id = serializers.UUIDField(source="conversation.uuid", read_only=True, allow_null=True)
+    tracking = TrackingEventSerializer(
+        source="tracking_events", many=True, read_only=True, help_text=_("What the provider reported, newest first.")
+    )
+
     class Meta:
         model = OutboundMessage
         fields = [
-            "id", "contact", "run", "from_email", "recipient", "subject", "status", "message_id", "attempts",
-            "error", "created_at", "sent_at",
+            "id", "contact", "run", "conversation_id", "from_email", "recipient", "subject", "status", "message_id",
+            "attempts", "error", "created_at", "sent_at", "tracking",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class SuppressionSerializer(StrictMixin, serializers.ModelSerializer):
+    reason = serializers.ChoiceField(choices=Suppression.Reason.choices, read_only=True)
+
+    class Meta:
+        model = Suppression
+        fields = ["id", "address", "reason", "note", "created_at"]
+        read_only_fields = ["id", "reason", "created_at"]
+        extra_kwargs = {"note": {"max_length": 1000}}
+
+    def validate_address(self, value: str) -> str:
+        address = normalize(value)
+        if Suppression.objects.filter(organization=_organization(self), address=address).exists():
+            raise serializers.ValidationError(_("This address is on the suppression list already."))
+        return address

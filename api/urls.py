@@ -5,7 +5,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api.views.automations import AutomationViewSet, OutboundMessageViewSet, RunViewSet
+from api.views.agentless import AgentlessEmailView, AgentlessMessageView
+from api.views.automations import AutomationViewSet, OutboundMessageViewSet, RunViewSet, SuppressionViewSet
 from api.views.contacts import (
     AttributeDefinitionViewSet,
     ContactViewSet,
@@ -26,6 +27,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("automations", AutomationViewSet, basename="automation")
 router.register("runs", RunViewSet, basename="run")
 router.register("messages", OutboundMessageViewSet, basename="message")
+router.register("suppressions", SuppressionViewSet, basename="suppression")
 
 
 @csrf_exempt  # no cookie-authenticated session is ever used under /api/
@@ -38,6 +40,12 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 app_name = "api"
 urlpatterns = [
     path("api/v1/", include(router.urls)),
+    path("api/v1/conversations/emails/agentless", AgentlessEmailView.as_view(), name="agentless"),
+    path(
+        "api/v1/conversations/emails/<uuid:conversation_id>/messages/<int:message_id>",
+        AgentlessMessageView.as_view(),
+        name="agentless-message",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("oauth/token", TokenView.as_view(), name="token"),

@@ -270,6 +270,8 @@ ENGAGE_API_TOKEN_SECONDS = _int("ENGAGE_API_TOKEN_SECONDS", 3600, minimum=60)
 ENGAGE_API_IDEMPOTENCY_HOURS = _int("ENGAGE_API_IDEMPOTENCY_HOURS", 24, minimum=24)
 # A request body larger than this is refused with 413 before it is read.
 ENGAGE_API_MAX_BODY_BYTES = _int("ENGAGE_API_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Django's own limit on a body read into memory; an agentless mail may have 3 MB of body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(ENGAGE_API_MAX_BODY_BYTES, 2_621_440)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],

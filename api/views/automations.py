@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins
 
 from api.filters import AutomationFilter, OutboundMessageFilter, RunFilter
-from api.serializers import AutomationSerializer, OutboundMessageSerializer, RunSerializer
-from api.views.base import ApiReadOnlyViewSet
+from api.serializers import AutomationSerializer, OutboundMessageSerializer, RunSerializer, SuppressionSerializer
+from api.views.base import ApiReadOnlyViewSet, ApiViewSet
 from automations.models import Automation, Run
-from notifications.models import OutboundMessage
+from notifications.models import OutboundMessage, Suppression
+from notifications.suppression import suppress, unsuppress
 
 
 @extend_schema_view(
@@ -48,4 +50,36 @@ class OutboundMessageViewSet(ApiReadOnlyViewSet):
     ordering = ["-id"]
 
     def get_queryset(self):
-        return OutboundMessage.objects.filter(organization=self.organization)
+        return (
+            OutboundMessage.objects.filter(organization=self.organization)
+            .select_related("conversation")
+            .prefetch_related("tracking_events")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the suppression list (addresses no mail goes to)", tags=["suppressions"]),
+    retrieve=extend_schema(summary="Get a suppressed address", tags=["suppressions"]),
+    create=extend_schema(summary="Suppress an address (reason: manual)", tags=["suppressions"]),
+    destroy=extend_schema(summary="Send to an address again", tags=["suppressions"]),
+)
+class SuppressionViewSet(
+    mixins.CreateModelMixin, mixins.DestroyModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
+):
+    serializer_class = SuppressionSerializer
+    filterset_fields = ["reason", "address"]
+    ordering_fields = ["created_at", "address", "id"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        return Suppression.objects.filter(organization=self.organization)
+
+    def perform_create(self, serializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = suppress(
+            organization=self.organization, address=data["address"], reason=Suppression.Reason.MANUAL,
+            note=data.get("note", ""),
+        )  # fmt: skip
+
+    def perform_destroy(self, instance: Suppression) -> None:
+        unsuppress(organization=self.organization, address=instance.address)

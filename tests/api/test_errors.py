@@ -92,3 +92,10 @@ def test_the_rate_limit_is_counted_in_the_shared_cache(alice_api, alice_key, set
         response = alice_api.get("/api/v1/tags")
         assert response.status_code == 429
         assert response["Retry-After"] == "30"
+
+
+def test_a_body_over_djangos_memory_limit_is_413_too(alice_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = alice_api.post("/api/v1/contacts", {"email": "a@example.com", "phone": "1" * 1000}, format="json")
+    assert response.status_code == 413
+    assert response.json()["type"] == "payload_too_large"

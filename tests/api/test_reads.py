@@ -63,3 +63,60 @@ def test_messages_show_their_status(alice_api, charlie_api, alice_org):
     assert [(m["id"], m["status"]) for m in listed] == [(message.pk, "sent")]
     assert alice_api.get("/api/v1/messages?status=queued").json()["count"] == 0
     assert charlie_api.get(f"/api/v1/messages/{message.pk}").status_code == 404
+
+
+def test_messages_show_their_conversation_and_tracking(alice_api, alice_org):
+    from notifications.conversations import conversation_for
+    from notifications.models import TrackingEvent
+
+    conversation = conversation_for(organization=alice_org, conversation_id=None, subject="Order")
+    message = OutboundMessage.objects.create(
+        organization=alice_org, recipient="jana@example.com", subject="Order", from_email="a@example.com",
+        status=OutboundMessage.Status.OPENED, conversation=conversation,
+    )  # fmt: skip
+    TrackingEvent.objects.create(
+        organization=alice_org, message=message, esp="postmark", event_id="e1", event_type="opened",
+        occurred_at=timezone.now(),
+    )  # fmt: skip
+    shown = alice_api.get(f"/api/v1/messages/{message.pk}").json()
+    assert shown["status"] == "opened"
+    assert shown["conversation_id"] == str(conversation.uuid)
+    assert [(t["event_type"], t["esp"]) for t in shown["tracking"]] == [("opened", "postmark")]
+
+
+# --- Suppression list ---------------------------------------------------------------------
+def test_suppress_an_address_and_lift_it(alice_api, alice_org):
+    from notifications.models import Suppression
+    from notifications.suppression import is_suppressed
+
+    response = alice_api.post("/api/v1/suppressions", {"address": "Jana@Example.com", "note": "asked"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["address"] == "jana@example.com"
+    assert response.json()["reason"] == "manual"
+    assert is_suppressed(alice_org, "jana@example.com")
+    again = alice_api.post("/api/v1/suppressions", {"address": "jana@example.com"}, format="json")
+    assert again.status_code == 400 and "address" in again.json()["errors"]
+    assert alice_api.get("/api/v1/suppressions?reason=manual").json()["count"] == 1
+    assert alice_api.delete(f"/api/v1/suppressions/{response.json()['id']}").status_code == 204
+    assert not Suppression.objects.exists()
+
+
+def test_bad_suppressions_are_400(alice_api):
+    assert alice_api.post("/api/v1/suppressions", {"address": "nope"}, format="json").status_code == 400
+    response = alice_api.post("/api/v1/suppressions", {"address": "a@example.com", "reason": "x"}, format="json")
+    assert response.status_code == 400 and "reason" in response.json()["errors"]
+
+
+def test_charlie_cannot_see_or_lift_alices_suppressions(alice_api, charlie_api, alice_org):
+    from notifications.suppression import is_suppressed
+
+    entry = alice_api.post("/api/v1/suppressions", {"address": "jana@example.com"}, format="json").json()
+    assert charlie_api.get(f"/api/v1/suppressions/{entry['id']}").status_code == 404
+    assert charlie_api.delete(f"/api/v1/suppressions/{entry['id']}").status_code == 404
+    assert charlie_api.get("/api/v1/suppressions").json()["count"] == 0
+    assert is_suppressed(alice_org, "jana@example.com")
+
+
+def test_a_read_key_cannot_change_the_suppression_list(bob_api):
+    assert bob_api.get("/api/v1/suppressions").status_code == 200
+    assert bob_api.post("/api/v1/suppressions", {"address": "a@example.com"}, format="json").status_code == 403
