@@ -16,7 +16,12 @@ from notifications.models import OutboundMessage, Suppression, TrackingEvent
 from notifications.suppression import normalize
 
 MAX_BULK = 1000
-CONTACT_EVENT_TYPES = [value for value, _label in EventType.choices if Scope.CONTACT in scopes_of(value)]
+# Contact events of the catalogue; "automation finished" is the engine's own.
+CONTACT_EVENT_TYPES = [
+    value
+    for value, _label in EventType.choices
+    if Scope.CONTACT in scopes_of(value) and value != EventType.AUTOMATION_FINISHED
+]
 
 
 class StrictMixin:

@@ -48,7 +48,8 @@ def resolve_contacts(*, organization: Organization, items: list[dict[str, Any]])
     """The contact of each event (given by id or e-mail), all in two queries."""
     ids = {item["contact"] for item in items if "contact" in item}
     emails = {item["email"].lower() for item in items if "email" in item}
-    scoped = Contact.objects.filter(organization=organization)
+    # Events need only the contact's id (and organization): no need to load whole rows.
+    scoped = Contact.objects.filter(organization=organization).only("id", "organization_id", "email")
     by_id = {c.pk: c for c in scoped.filter(pk__in=ids)} if ids else {}
     by_email = {c.email.lower(): c for c in scoped.filter(email__in=emails)} if emails else {}
     if emails and len(by_email) < len(emails):  # addresses stored in other letter cases

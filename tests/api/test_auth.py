@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -127,6 +129,10 @@ def test_client_credentials_give_a_bearer_token_with_the_clients_scope(oauth_cli
     response = get_token(client.client_id, secret)
     assert response.status_code == 200
     body = response.json()
+    genesys = json.loads(
+        (Path(__file__).resolve().parent.parent / "fixtures" / "genesys_oauth_token_response.json").read_text()
+    )
+    assert set(body) == set(genesys)  # the same shape as Genesys Cloud's token response
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 3600
     assert response["Cache-Control"] == "no-store"

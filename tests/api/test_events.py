@@ -51,6 +51,7 @@ def test_the_same_external_id_is_recorded_once(alice_api, jana, on_order_shipped
     [
         ({"type": "custom", "contact": 1}, "name"),
         ({"type": "system_user_created", "contact": 1}, "type"),
+        ({"type": "automation_finished", "contact": 1}, "type"),
         ({"type": "nonsense", "contact": 1}, "type"),
         ({"type": "subscribed"}, "contact"),
         ({"type": "subscribed", "contact": 1, "email": "a@example.com"}, "contact"),
