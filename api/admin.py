@@ -45,12 +45,13 @@ class ApiKeyAdmin(RevokeMixin, OrganizationScopedAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
-            self._plain = assign_api_key_secret(obj)
+            # On the request, not on this admin: one admin instance serves every thread.
+            request.api_secret_shown_once = assign_api_key_secret(obj)
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        return _show_once(request, obj, title=_("New API key “%(name)s”") % {"name": obj.name},
-                          label=_("API key"), secret=self._plain)  # fmt: skip
+        title = _("New API key “%(name)s”") % {"name": obj.name}
+        return _show_once(request, obj, title=title, label=_("API key"), secret=request.api_secret_shown_once)
 
 
 @admin.register(OAuthClient)
@@ -64,9 +65,10 @@ class OAuthClientAdmin(RevokeMixin, OrganizationScopedAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
-            self._plain = assign_client_secret(obj)
+            request.api_secret_shown_once = assign_client_secret(obj)
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        return _show_once(request, obj, title=_("New OAuth client “%(name)s”") % {"name": obj.name},
-                          label=_("Client secret"), secret=self._plain, client_id=obj.client_id)  # fmt: skip
+        title = _("New OAuth client “%(name)s”") % {"name": obj.name}
+        secret = request.api_secret_shown_once
+        return _show_once(request, obj, title=title, label=_("Client secret"), secret=secret, client_id=obj.client_id)

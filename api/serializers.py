@@ -80,6 +80,15 @@ class ContactSerializer(StrictMixin, serializers.ModelSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
 
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None and "attributes" not in attrs:
+            try:  # a new contact needs its required attributes
+                attrs["attributes"] = self.validate_attributes({})
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"attributes": exc.detail}) from exc
+        return attrs
+
 
 class ContactUpsertSerializer(ContactSerializer):
     """A contact in a bulk upsert: found by e-mail (case-insensitive), created if new."""

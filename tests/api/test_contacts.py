@@ -251,3 +251,22 @@ def test_memberships_never_cross_organizations(alice_api, charlie_api, jana, new
 def test_group_names_are_unique_per_organization(alice_api, news):
     assert alice_api.post("/api/v1/groups", {"name": "NEWS"}, format="json").status_code == 400
     assert alice_api.patch(f"/api/v1/groups/{news.pk}", {"name": "News"}, format="json").status_code == 200
+
+
+def test_a_new_contact_needs_its_required_attributes(alice_api, alice_org):
+    AttributeDefinition.objects.create(organization=alice_org, key="customer_no", label="No", required=True)
+    response = alice_api.post("/api/v1/contacts", {"email": "a@example.com"}, format="json")
+    assert response.status_code == 400
+    assert "attributes.customer_no" in response.json()["errors"]
+    body = {"email": "a@example.com", "attributes": {"customer_no": "17"}}
+    assert alice_api.post("/api/v1/contacts", body, format="json").status_code == 201
+
+
+def test_a_unique_value_saved_concurrently_is_409_not_500(alice_api, jana, monkeypatch):
+    # As if both checks ran before jana was saved by a concurrent request.
+    monkeypatch.setattr("api.serializers.email_taken", lambda **kwargs: False)
+    monkeypatch.setattr(Contact, "validate_constraints", lambda self, exclude=None: None)
+    response = alice_api.post("/api/v1/contacts", {"email": "jana@example.com"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["type"] == "conflict"
+    assert Contact.objects.filter(email="jana@example.com").count() == 1
