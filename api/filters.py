@@ -1,10 +1,33 @@
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from automations.models import Automation, Run
 from contacts.models import Contact
 from notifications.models import OutboundMessage
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time in UTC: PostgreSQL refuses odd offsets like +18:35, which are
+    valid ISO 8601 and would otherwise reach the database."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return None
+        try:
+            return result.astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise forms.ValidationError(_("Enter a date and time between the years 1 and 9999."), "invalid") from exc
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -12,7 +35,7 @@ class ContactFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", distinct=True)
     language = django_filters.ChoiceFilter(choices=Contact.Language.choices)
     external_ref = django_filters.CharFilter()
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Contact
@@ -29,8 +52,8 @@ class RunFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Run.Status.choices)
     automation = django_filters.NumberFilter(field_name="automation_id")
     contact = django_filters.NumberFilter(field_name="contact_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Run
@@ -41,8 +64,8 @@ class OutboundMessageFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=OutboundMessage.Status.choices)
     contact = django_filters.NumberFilter(field_name="contact_id")
     recipient = django_filters.CharFilter(lookup_expr="iexact")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = OutboundMessage

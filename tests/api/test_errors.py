@@ -99,3 +99,24 @@ def test_a_body_over_djangos_memory_limit_is_413_too(alice_api, settings):
     response = alice_api.post("/api/v1/contacts", {"email": "a@example.com", "phone": "1" * 1000}, format="json")
     assert response.status_code == 413
     assert response.json()["type"] == "payload_too_large"
+
+
+@pytest.mark.redis
+def test_the_rate_limit_counts_in_redis_when_scaled_out(alice_api, settings):
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    assert isinstance(caches["default"], RedisCache)
+    settings.ENGAGE_API_REQUESTS_PER_MINUTE = 2
+    with time_machine.travel("2026-11-27 10:00:50Z", tick=False):
+        assert [alice_api.get("/api/v1/tags").status_code for _ in range(3)] == [200, 200, 429]
+        assert alice_api.get("/api/v1/tags")["Retry-After"] == "10"
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [("0557-10-26T03:52:35%2B18:35", 200), ("0001-01-01T00:00:00%2B01:00", 400)],  # the second is before year 1 in UTC
+)
+def test_times_with_odd_offsets_are_read_as_utc_or_refused_never_500(alice_api, value, status):
+    assert alice_api.get(f"/api/v1/runs?created_after={value}").status_code == status
+    assert alice_api.get(f"/api/v1/contacts?updated_since={value}").status_code == status
