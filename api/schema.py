@@ -23,6 +23,27 @@ POST_ERRORS = {
     "422": "The Idempotency-Key was used with another body, or the request cannot be carried out.",
 }
 READ_ONLY = {"401", "404", "429", "400"}
+EXAMPLES = {
+    "400": {
+        "type": "validation_error", "title": "Invalid input.", "status": 400, "detail": "Enter a valid email address.",
+        "errors": {"email": ["Enter a valid email address."]},
+    },
+    "401": {"type": "not_authenticated", "title": "Authentication required.", "status": 401,
+            "detail": "Authentication credentials were not provided."},
+    "403": {"type": "permission_denied", "title": "Not allowed.", "status": 403,
+            "detail": "This credential may only read; use one with the write scope."},
+    "404": {"type": "not_found", "title": "Not found.", "status": 404, "detail": "Not found."},
+    "409": {"type": "idempotency_in_progress", "title": "Conflict.", "status": 409,
+            "detail": "A request with this Idempotency-Key is still being processed; retry later."},
+    "413": {"type": "payload_too_large", "title": "Request body too large.", "status": 413,
+            "detail": "The request body is too large."},
+    "415": {"type": "unsupported_media_type", "title": "Unsupported media type.", "status": 415,
+            "detail": 'Unsupported media type "text/plain" in request.'},
+    "422": {"type": "idempotency_mismatch", "title": "Unprocessable request.", "status": 422,
+            "detail": "This Idempotency-Key was used with a different request body."},
+    "429": {"type": "throttled", "title": "Too many requests.", "status": 429,
+            "detail": "Request was throttled. Expected available in 42 seconds."},
+}  # fmt: skip
 
 
 class AutoSchema(BaseAutoSchema):
@@ -41,6 +62,13 @@ class AutoSchema(BaseAutoSchema):
             )
         return parameters
 
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        # Every field has a description: its help text, or else its (translated) label.
+        if "description" not in meta and getattr(field, "label", None):
+            meta["description"] = str(field.label)
+        return meta
+
     def _is_api(self) -> bool:
         return self.path.startswith("/api/")
 
@@ -55,7 +83,8 @@ class AutoSchema(BaseAutoSchema):
         if self.method in ("PUT", "PATCH"):
             errors["422"] = POST_ERRORS["422"]
         for code, description in errors.items():
-            entry = {"description": description, "content": {"application/json": {"schema": problem}}}
+            content = {"schema": problem, "example": EXAMPLES[code]}
+            entry = {"description": description, "content": {"application/json": content}}
             if code == "429":
                 entry["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
             responses.setdefault(code, entry)
