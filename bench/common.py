@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -22,7 +23,9 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/engage_bench"
 def setup_django(database_url: str) -> None:
     """Point Django at a benchmark database (never the one tests or `make run` use)."""
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DEBUG", "true")
+    # As in production: DEBUG off (it records every query), so a key of our own.
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "engage.settings")
     sys.path.insert(0, str(BASE_DIR))
     if database_url.startswith("postgres"):

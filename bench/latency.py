@@ -76,7 +76,6 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": args.database_url,
         "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "DEBUG": "true",
         "Q_WORKERS": "2",
         "ENGAGE_MAILS_PER_MINUTE": "1000000",
     }

@@ -123,7 +123,7 @@ def main() -> None:
     engine = "postgresql+redis" if args.redis_url else "sqlite"
     target = 1000 if args.redis_url else 500
     stamp = int(time.time())
-    env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "true", "Q_WORKERS": "2"}
+    env = {**os.environ, "DATABASE_URL": args.database_url, "Q_WORKERS": "2"}
 
     rate, ingest = run_pipeline(
         f"bench-pipeline-test-{stamp}", args.events, {**env, "EMAIL_BACKEND": "anymail.backends.test.EmailBackend"}

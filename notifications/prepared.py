@@ -19,7 +19,7 @@ from django.template import Context
 from django.urls import reverse
 from django.utils.html import format_html, strip_tags
 
-from automations.dynamic import ENGINE, check_template, template_data
+from automations.dynamic import check_template, compiled, template_data
 from contacts.mails import portal_url
 from contacts.models import Contact
 from contacts.tokens import make_unsubscribe_token
@@ -102,7 +102,7 @@ def unsubscribe_url(contact: Contact) -> str:
 
 
 def _render(template: str, data: dict, *, autoescape: bool) -> str:
-    return ENGINE.from_string(template).render(Context(data, autoescape=autoescape))
+    return compiled(template).render(Context(data, autoescape=autoescape))
 
 
 def _html(variant: PreparedMessageVariant, data: dict) -> str:
