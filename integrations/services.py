@@ -25,7 +25,6 @@ from contacts.services import create_contact
 from engage import crypto
 from integrations import salesforce
 from integrations.models import (
-    ActiveCampaignConnection,
     InboundNotification,
     SalesforceConnection,
     SalesforceNotification,
@@ -78,7 +77,9 @@ def receive_salesforce_message(
     """Store the message's notifications not stored before and fire their events.
     Returns the newly stored ones."""
     stored = []
-    for notification in message.notifications:
+    # In Id order, so that two deliveries of the same message wait for each other's rows
+    # in the same order instead of deadlocking.
+    for notification in sorted(message.notifications, key=lambda n: n.id):
         row = _store_notification(connection, message, notification)
         if row is not None:
             stored.append(row)
@@ -255,9 +256,3 @@ def add_webhook_secret(*, endpoint: WebhookEndpoint, secret: str | None = None) 
 
 def webhook_secrets(endpoint: WebhookEndpoint) -> list[str]:
     return [crypto.decrypt(row.encrypted) for row in endpoint.secrets.all()]
-
-
-@transaction.atomic
-def set_activecampaign_key(*, connection: ActiveCampaignConnection, api_key: str) -> None:
-    connection.api_key_encrypted = crypto.encrypt(api_key)
-    connection.save()
