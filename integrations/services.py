@@ -32,6 +32,7 @@ from integrations.models import (
     WebhookEndpoint,
     WebhookSecret,
 )
+from integrations.tokens import PARAMETER, InvalidToken, read_invitation_token
 
 logger = logging.getLogger(__name__)
 
@@ -179,12 +180,28 @@ def _event_payload(message: salesforce.OutboundMessage, notification: salesforce
 
 # --- Notifications from other systems ---------------------------------------------------
 def contact_email_of(payload: dict[str, Any]) -> str:
-    """The e-mail address a notification names: `contact.email`, else `email`."""
+    """The e-mail address a notification names: `contact.email`, else `email` (an
+    `engage_token` from an invitation link takes precedence, see invited_contact)."""
     contact = payload.get("contact")
     if isinstance(contact, dict) and isinstance(contact.get("email"), str):
         return contact["email"]
     email = payload.get("email")
     return email if isinstance(email, str) else ""
+
+
+def invited_contact(organization: Organization, payload: dict[str, Any]) -> Contact | None:
+    """The contact an invitation link's `engage_token` names (a survey sending it back),
+    if the token is genuine and of this organization."""
+    token = payload.get(PARAMETER)
+    if not isinstance(token, str):
+        return None
+    try:
+        invitation = read_invitation_token(token)
+    except InvalidToken:
+        return None
+    if invitation.organization_id != organization.pk:
+        return None
+    return Contact.objects.filter(organization=organization, pk=invitation.contact_id, erased_at__isnull=True).first()
 
 
 @transaction.atomic
@@ -214,12 +231,14 @@ def receive_notification(
     except IntegrityError:
         return existing.get(), False
     email = contact_email_of(payload)
-    contact = find_or_create_contact(organization=organization, email=email, source=source)
+    contact = invited_contact(organization, payload) or find_or_create_contact(
+        organization=organization, email=email, source=source
+    )
     if contact is None:
         row.output = (
             f"No event: “{email}” is not an e-mail address."
             if email
-            else "No event: the payload names no contact (contact.email or email)."
+            else "No event: the payload names no contact (engage_token, contact.email or email)."
         )
         row.save(update_fields=["output"])
         return row, True

@@ -277,3 +277,20 @@ def test_an_activecampaign_webhook_with_a_wrong_token_is_a_404(client, activecam
 def test_an_activecampaign_webhook_that_is_not_form_data_is_a_400(client, activecampaign):
     assert post_form(client, activecampaign.webhook_token, b"\xff\xfe\x00").status_code == 400
     assert not InboundNotification.objects.exists()
+
+
+def test_an_invitation_token_sent_back_names_its_contact(client, endpoint, alice_org, charlie_org):
+    from integrations.tokens import make_invitation_token
+
+    jana = Contact.objects.create(organization=alice_org, email="jana@example.de")
+    token = make_invitation_token(organization_id=alice_org.pk, contact_id=jana.pk, automation_id=1)
+    answer = {"type": "survey.completed", "engage_token": token, "email": "someone.else@example.com", "score": 9}
+    send(client, endpoint, answer, webhook_id="msg_a")
+    assert Event.objects.get(external_id="msg_a").contact == jana
+    # A token of another organization, or a forged one, names nobody: the e-mail decides.
+    charlie_token = make_invitation_token(organization_id=charlie_org.pk, contact_id=jana.pk, automation_id=1)
+    send(client, endpoint, {**answer, "engage_token": charlie_token}, webhook_id="msg_b")
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    send(client, endpoint, {**answer, "engage_token": forged, "email": ""}, webhook_id="msg_c")
+    assert Event.objects.get(external_id="msg_b").contact.email == "someone.else@example.com"
+    assert InboundNotification.objects.get(webhook_id="msg_c").status == "no_contact"
