@@ -16,7 +16,7 @@ from automations.models import Event
 from contacts.models import Contact
 from integrations import services
 from integrations.models import ActiveCampaignConnection, InboundNotification, WebhookEndpoint, WebhookSecret
-from tests.integrations import fixture
+from tests.payloads import fixture
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 ORDER = {"type": "order.shipped", "contact": {"email": "jana.mueller@example.de"}, "order": {"id": "A-4711"}}

@@ -19,7 +19,7 @@ from integrations.tokens import InvalidToken, read_invitation_token
 from notifications.models import OutboundMessage, PreparedMessage, PreparedMessageVariant
 from tests.conftest import free_port
 from tests.factories import ContactFactory
-from tests.integrations import SALESFORCE_ORG_ID, fixture
+from tests.payloads import SALESFORCE_ORG_ID, fixture
 
 
 def automation_for(org, job_type, event_type="salesforce_message", **params) -> Automation:
@@ -197,8 +197,11 @@ def test_invitation_parameters_are_checked(alice_org, charlie_org, survey_mail):
                             job_type="distribute_invitation", job_params=params)  # fmt: skip
     with pytest.raises(Exception, match="http://"):
         automation.full_clean()
-    automation.organization = charlie_org  # another organization's prepared message is no choice
     automation.job_params["link"] = "https://survey.example.com"
+    survey_mail.variants.update(text_body="No link here")
+    with pytest.raises(Exception, match="invitation_link"):
+        automation.full_clean()
+    automation.organization = charlie_org  # another organization's prepared message is no choice
     with pytest.raises(Exception, match="valid choice"):
         automation.full_clean()
 

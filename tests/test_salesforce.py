@@ -11,7 +11,7 @@ from automations.models import Event
 from contacts.models import Contact
 from integrations import services
 from integrations.models import SalesforceConnection, SalesforceNotification, SalesforceRecord
-from tests.integrations import SALESFORCE_ORG_ID, fixture, xml_shape
+from tests.payloads import SALESFORCE_ORG_ID, fixture, xml_shape
 
 
 @pytest.fixture

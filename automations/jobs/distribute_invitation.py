@@ -31,6 +31,15 @@ class Parameters(_prepared.MessageParameters):
             raise forms.ValidationError(_("Use an http:// or https:// address."))
         return link
 
+    def clean(self):
+        cleaned = super().clean()
+        message = cleaned.get("message")
+        if message is not None and not any(
+            "invitation_link" in variant.html_body + variant.text_body for variant in message.variants.all()
+        ):
+            self.add_error("message", _("The message must show the link: put {{ invitation_link }} in its body."))
+        return cleaned
+
 
 class Job(BaseJob):
     label = _("Distribute invitation")
