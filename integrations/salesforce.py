@@ -10,6 +10,7 @@ each with an `Id` and an `sObject` whose fields are in urn:sobject.enterprise.so
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,8 @@ OUTBOUND = "{http://soap.sforce.com/2005/09/outbound}"
 SOAP_ENV = "{http://schemas.xmlsoap.org/soap/envelope/}"
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 MAX_NOTIFICATIONS = 100
+SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
+OBJECT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 
 ACK = """<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" \
@@ -88,9 +91,12 @@ def parse(body: bytes) -> OutboundMessage:
     elements = message.findall(f"{OUTBOUND}Notification")
     if not 1 <= len(elements) <= MAX_NOTIFICATIONS:
         raise InvalidMessage(f"A message carries 1 to {MAX_NOTIFICATIONS} notifications, not {len(elements)}.")
+    action_id = _text(message, "ActionId")
+    if action_id and not SALESFORCE_ID.match(action_id):
+        raise InvalidMessage("ActionId is not a Salesforce ID.")
     return OutboundMessage(
         organization_id=organization_id,
-        action_id=_text(message, "ActionId"),
+        action_id=action_id,
         notifications=[_notification(element) for element in elements],
     )
 
@@ -111,10 +117,17 @@ def _notification(element: Element) -> Notification:
     object_id = fields.get("Id")
     if not isinstance(object_id, str) or not object_id:
         raise InvalidMessage(f"The sObject of notification {notification_id} has no Id.")
+    if not SALESFORCE_ID.match(notification_id) or not SALESFORCE_ID.match(object_id):
+        raise InvalidMessage(
+            f"Notification {notification_id[:40]!r}: the notification and record Ids must be Salesforce IDs."
+        )
+    object_type = _local(sobject.get(f"{XSI}type") or "sObject").split(":")[-1]
+    if not OBJECT_TYPE.match(object_type):
+        raise InvalidMessage(f"Notification {notification_id}: {object_type[:40]!r} is not an object type.")
     last_modified = fields.get("LastModifiedDate")
     return Notification(
         id=notification_id,
-        object_type=_local(sobject.get(f"{XSI}type") or "sObject").split(":")[-1],
+        object_type=object_type,
         object_id=object_id,
         fields=fields,
         deleted=set(fields) == {"Id"},

@@ -139,6 +139,9 @@ def test_charlies_connection_stores_in_charlies_organization_only(client, connec
         fixture("salesforce_outbound_case.xml").replace(b"<Id>04l7Q00000NfR8sQAF</Id>", b""),
         fixture("salesforce_outbound_case.xml").replace(b"2024-05-14T09:12:33.000Z", b"yesterday"),
         "<?xml version='1.0' encoding='UTF-8'?><x>ä</x>".encode("latin-1"),
+        fixture("salesforce_outbound_case.xml").replace(b"04l7Q00000NfR8sQAF", b"04l7Q00000NfR8sQAF" * 20),
+        fixture("salesforce_outbound_case.xml").replace(b"<sf:Id>5007Q00000Bx3kPQAR", b"<sf:Id>5007Q-0000"),
+        fixture("salesforce_outbound_case.xml").replace(b'"sf:Case"', b'"sf:' + b"C" * 200 + b'"'),
     ],
 )
 def test_malformed_messages_are_faults_not_errors(client, connection, body):
