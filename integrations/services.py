@@ -47,7 +47,7 @@ def find_or_create_contact(
     *, organization: Organization, email: str, source: str, first_name: str = "", last_name: str = ""
 ) -> Contact | None:
     """The organization's contact with this e-mail address, created if there is none.
-    None if `email` is not an e-mail address."""
+    None if `email` is not an address a contact can have."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -68,6 +68,8 @@ def find_or_create_contact(
     except IntegrityError:
         # Created meanwhile by a concurrent delivery.
         return Contact.objects.get(organization=organization, email__iexact=email)
+    except ValidationError:
+        return None  # valid in general, but not for a contact (e.g. longer than 254 characters)
 
 
 # --- Salesforce -------------------------------------------------------------------------

@@ -77,8 +77,9 @@ def test_a_notification_naming_no_contact_is_stored_and_reported_without_an_even
     assert not Event.objects.filter(type="external_notification").exists()
 
 
-def test_an_invalid_email_is_reported(client, endpoint):
-    send(client, endpoint, {"email": "not an address"})
+@pytest.mark.parametrize("email", ["not an address", "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "example.com"])
+def test_an_invalid_email_is_reported(client, endpoint, email):
+    assert send(client, endpoint, {"email": email}).status_code == 200
     assert "not an e-mail address" in InboundNotification.objects.get().output
     assert not Contact.objects.exists()
 
