@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "contacts",
     "automations",
     "notifications",
+    "integrations",
 ]
 
 MIDDLEWARE = [

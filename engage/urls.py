@@ -17,4 +17,5 @@ urlpatterns = [
     path("healthz", healthz),
     path("admin/", admin.site.urls),
     path("portal/", include("contacts.portal.urls")),
+    path("inbound/", include("integrations.urls")),
 ]

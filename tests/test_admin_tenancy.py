@@ -107,6 +107,46 @@ def make_send_quota(org):
     return SendQuota.objects.create(organization=org, mails_per_minute=100, tokens=100, updated_at=timezone.now())
 
 
+def make_salesforce_connection(org):
+    from integrations.models import SalesforceConnection
+
+    return SalesforceConnection.objects.create(
+        organization=org, name=f"{org.slug} CRM", salesforce_organization_id="00D7Q000004JkLm"
+    )
+
+
+def make_salesforce_notification(org):
+    from integrations.models import SalesforceNotification
+
+    return SalesforceNotification.objects.create(
+        organization=org, connection=make_salesforce_connection(org), notification_id=f"04l{org.slug}"[:18],
+        object_type="Case", object_id="5007Q00000Bx3kPQAR", status="no_contact",
+    )  # fmt: skip
+
+
+def make_webhook_endpoint(org):
+    from integrations.models import WebhookEndpoint
+    from integrations.services import add_webhook_secret
+
+    endpoint = WebhookEndpoint.objects.create(organization=org, name=f"{org.slug} ERP")
+    add_webhook_secret(endpoint=endpoint)
+    return endpoint
+
+
+def make_inbound_notification(org):
+    from integrations.models import InboundNotification
+
+    return InboundNotification.objects.create(
+        organization=org, source="webhook", webhook_id=f"msg_{org.slug}", payload={"x": 1}, status="no_contact"
+    )
+
+
+def make_activecampaign_connection(org):
+    from integrations.models import ActiveCampaignConnection
+
+    return ActiveCampaignConnection.objects.create(organization=org, api_url=f"https://{org.slug}.api-us1.com")
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -125,6 +165,11 @@ PAGES = {
     "notifications.mailsettings": make_mail_settings,
     "notifications.preparedmessage": make_prepared_message,
     "notifications.sendquota": make_send_quota,
+    "integrations.salesforceconnection": make_salesforce_connection,
+    "integrations.salesforcenotification": make_salesforce_notification,
+    "integrations.webhookendpoint": make_webhook_endpoint,
+    "integrations.inboundnotification": make_inbound_notification,
+    "integrations.activecampaignconnection": make_activecampaign_connection,
 }
 
 

@@ -33,14 +33,15 @@ class AddressParameters(MessageParameters):
         return address
 
 
-def send(context: JobContext, *, to: str, contact=None) -> dict:
+def send(context: JobContext, *, to: str, contact=None, extra: dict | None = None) -> dict:
+    """Render the chosen message (`extra`: more values for its dynamic text) and queue it."""
     message = context.related(PreparedMessage, "message")
     try:
         validate_email(to)
     except forms.ValidationError as exc:
         raise PermanentError(f"“{to}” is not an e-mail address.") from exc
     to_contact = contact is not None and to.lower() == contact.email.lower()
-    prepared = render_prepared(message, contact=contact, event=context.event, to_contact=to_contact)
+    prepared = render_prepared(message, contact=contact, event=context.event, extra=extra, to_contact=to_contact)
     outbound = enqueue_mail(
         organization=context.organization,
         to=to,
