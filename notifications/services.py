@@ -14,6 +14,7 @@ import json
 import logging
 import smtplib
 import socket
+import ssl
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -306,6 +307,9 @@ def classify_send_error(exc: Exception) -> PermanentError | TransientError:
         if status is None or status == 429 or status >= 500:
             return TransientError(f"ESP error {status or ''}: {exc}".strip())
         return PermanentError(f"ESP error {status}: {exc}")
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        # Say so: an untrusted or expired certificate is fixed by an administrator, not by waiting.
+        return TransientError(f"TLS error: {exc}")
     if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError)):
         return TransientError(f"Mail server unreachable: {exc}")
     if isinstance(exc, OSError):
