@@ -6,6 +6,7 @@ any code change. A malformed value stops the process at start with the variable'
 """
 
 import base64
+import re
 from pathlib import Path
 
 import environ
@@ -257,3 +258,19 @@ LOGGING = {
         "mail.log": {"level": "WARNING"},  # aiosmtpd: one line per SMTP command otherwise
     },
 }
+
+# --- Sender domains and TLS (notifications) -------------------------------------------
+# What every sender domain's SPF record must allow so that the host's servers may send for
+# it, space-separated SPF mechanisms, e.g. "include:_spf.mail.example.net ip4:203.0.113.5".
+ENGAGE_SPF_INCLUDE = env.str("ENGAGE_SPF_INCLUDE", default="").split()
+_SPF_MECHANISM = r"(include|exists):\S+|ip4:[\d.]+(/\d+)?|ip6:[\da-f:]+(/\d+)?|(a|mx)(:\S+)?"
+for _mechanism in ENGAGE_SPF_INCLUDE:
+    if not re.fullmatch(_SPF_MECHANISM, _mechanism.lower()):
+        raise ImproperlyConfigured(f"ENGAGE_SPF_INCLUDE holds {_mechanism!r}, which is not an SPF mechanism")
+# Seconds a DNS check of a sender domain waits for each record.
+ENGAGE_DNS_TIMEOUT = _float("ENGAGE_DNS_TIMEOUT", 5.0)
+# A PEM file of the certificate authorities that SMTP servers' certificates are checked
+# against instead of the system's (SSL_CERT_FILE changes the system's for the whole process).
+ENGAGE_SMTP_CA_FILE = env.str("ENGAGE_SMTP_CA_FILE", default="")
+if ENGAGE_SMTP_CA_FILE and not Path(ENGAGE_SMTP_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"ENGAGE_SMTP_CA_FILE is not a file: {ENGAGE_SMTP_CA_FILE}")

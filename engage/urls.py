@@ -19,3 +19,7 @@ urlpatterns = [
     path("portal/", include("contacts.portal.urls")),
     path("inbound/", include("integrations.urls")),
 ]
+
+# System users' password reset ("Forgotten your password?" on the admin's login page);
+# in front, so that the admin's catch-all view does not take its URLs.
+urlpatterns.insert(0, path("", include("notifications.password_reset")))

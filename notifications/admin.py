@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
@@ -15,10 +15,19 @@ from contacts.tenancy import (
     ScopedInlineMixin,
     is_host_admin,
     organization_of,
+    organization_of_form,
 )
 from engage.errors import PermanentError, TransientError
-from notifications import mailsettings
-from notifications.models import MailSettings, OutboundMessage, PreparedMessage, PreparedMessageVariant, SendQuota
+from notifications import domains, mailsettings
+from notifications.models import (
+    MailSettings,
+    OutboundMessage,
+    PreparedMessage,
+    PreparedMessageVariant,
+    SenderDomain,
+    SendQuota,
+    normalize_domain,
+)
 from notifications.prepared import check_variant, render_prepared
 from notifications.services import send_mail, send_test_mail
 
@@ -96,6 +105,7 @@ class MailSettingsForm(forms.ModelForm):
                 self.add_error("esp_api_key", _("Enter the provider's API key."))
         if cleaned.get("timeout") is not None and not 1 <= cleaned["timeout"] <= 300:
             self.add_error("timeout", _("Between 1 and 300 seconds."))
+        _check_from_address(self, cleaned)
         return cleaned
 
     def save(self, commit=True):
@@ -113,6 +123,13 @@ class MailSettingsForm(forms.ModelForm):
         if commit:
             row.save()
         return row
+
+
+def _check_from_address(form: forms.ModelForm, cleaned: dict) -> None:
+    try:
+        domains.validate_from_address(organization_of_form(form), cleaned.get("from_email") or "")
+    except ValidationError as exc:
+        form.add_error("from_email", exc)
 
 
 class TestMailForm(forms.Form):
@@ -216,8 +233,20 @@ def send_test_to_me(modeladmin, request: HttpRequest, queryset) -> None:
             )
 
 
+class PreparedMessageForm(forms.ModelForm):
+    class Meta:
+        model = PreparedMessage
+        fields = ["organization", "name", "is_marketing", "from_email", "from_name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_from_address(self, cleaned)
+        return cleaned
+
+
 @admin.register(PreparedMessage)
 class PreparedMessageAdmin(OrganizationScopedAdmin):
+    form = PreparedMessageForm
     list_display = ["name", "is_marketing", "from_email", "updated_at"]
     list_filter = ["organization", "is_marketing"]
     search_fields = ["name", "variants__subject"]
@@ -275,3 +304,117 @@ class SendQuotaAdmin(OrganizationScopedAdmin):
         if not change:
             obj.tokens, obj.updated_at = float(obj.mails_per_minute), timezone.now()
         super().save_model(request, obj, form, change)
+
+
+class SenderDomainForm(forms.ModelForm):
+    class Meta:
+        model = SenderDomain
+        fields = ["organization", "domain", "dkim_selector"]
+
+    def clean(self):
+        cleaned = super().clean()
+        organization, domain = organization_of_form(self), cleaned.get("domain")
+        if organization and domain:
+            others = SenderDomain.objects.filter(organization=organization, domain=normalize_domain(domain))
+            if others.exclude(pk=self.instance.pk).exists():
+                self.add_error("domain", _("This organization has added this domain already."))
+        return cleaned
+
+
+@admin.action(description=_("Check DNS now"))
+def check_dns_now(modeladmin, request: HttpRequest, queryset) -> None:
+    for domain in queryset:
+        _report_check(modeladmin, request, domain)
+
+
+def _report_check(modeladmin, request: HttpRequest, domain: SenderDomain) -> None:
+    findings = domains.check_sender_domain(domain)
+    passed = str(_("passed"))
+    summary = "; ".join(
+        f"{domains.KINDS[kind]!s}: {passed if finding.ok else finding.detail}" for kind, finding in findings.items()
+    )
+    if domain.is_verified:
+        text = _("%(domain)s is verified. %(summary)s") % {"domain": domain, "summary": summary}
+        modeladmin.message_user(request, text, messages.SUCCESS)
+    else:
+        text = _("%(domain)s is not verified. %(summary)s") % {"domain": domain, "summary": summary}
+        modeladmin.message_user(request, text, messages.WARNING)
+
+
+@admin.register(SenderDomain)
+class SenderDomainAdmin(OrganizationScopedAdmin):
+    """Organization admins add the domains they send from, publish the records shown on the
+    domain's page and let Engage check them."""
+
+    form = SenderDomainForm
+    admins_only = True
+    list_display = ["domain", "verified", "verification_ok", "spf_ok", "dkim_ok", "dmarc_ok", "last_checked_at"]
+    list_filter = ["organization"]
+    search_fields = ["domain"]
+    actions = [check_dns_now]
+    change_form_template = "admin/notifications/senderdomain/change_form.html"
+    details = ["dns_records", "dns_check", "verified_at", "last_checked_at"]
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = ["organization", "domain", "dkim_selector"]
+        if obj is not None:
+            fields += self.details
+        if not is_host_admin(request):
+            fields.remove("organization")
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # A domain's name and selector are what its records were published for: to change
+        # them, add the domain anew.
+        return ["organization", "domain", "dkim_selector", *self.details] if obj is not None else []
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.check_view)
+        return [path("<int:object_id>/check/", view, name="notifications_senderdomain_check"), *super().get_urls()]
+
+    def check_view(self, request: HttpRequest, object_id: int):
+        domain = self.get_object(request, str(object_id))
+        if not self.has_change_permission(request, domain):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        _report_check(self, request, domain)
+        return HttpResponseRedirect(reverse("admin:notifications_senderdomain_change", args=[domain.pk]))
+
+    @admin.display(description=_("verified"), boolean=True)
+    def verified(self, obj: SenderDomain) -> bool:
+        return obj.is_verified
+
+    @admin.display(description=_("DNS records to publish"))
+    def dns_records(self, obj: SenderDomain) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><code style='word-break: break-all'>{}</code></td>"
+            "<td><button type='button' class='button engage-copy' data-copy='{}'>{}</button></td></tr>",
+            ((r.label, r.type, r.name, r.value, r.value, _("Copy")) for r in domains.records_to_publish(obj)),
+        )
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
+            _("Record"), _("Type"), _("Name"), _("Value"),
+        )  # fmt: skip
+        note = _(
+            "The domain is verified when the verification record, or both SPF and DKIM, are found. "
+            "If the domain has an SPF record already, add Engage's mechanisms to it: there must be only one."
+        )
+        return format_html("<table>{}{}</table><p class='help'>{}</p>", head, rows, note)
+
+    @admin.display(description=_("last DNS check"))
+    def dns_check(self, obj: SenderDomain) -> str:
+        if not obj.last_check:
+            return _("Not checked yet.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} {}: {}</li>",
+                (
+                    ("✔" if found.get("ok") else "✘", domains.KINDS.get(kind, kind), found.get("detail", ""))
+                    for kind, found in obj.last_check.items()
+                ),
+            ),
+        )

@@ -23,12 +23,18 @@ from engage import crypto
 from engage.lib import memo
 from notifications.models import MailSettings
 
+SMTP_BACKEND = "notifications.backends.EmailBackend"
+DJANGO_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+ENVIRONMENT_BACKENDS = {
+    DJANGO_SMTP_BACKEND: SMTP_BACKEND,
+    "anymail.backends.resend.EmailBackend": "notifications.esp.ResendBackend",
+}
 ESP_BACKENDS = {
     "brevo": ("anymail.backends.brevo.EmailBackend", ["api_key"]),
     "mailgun": ("anymail.backends.mailgun.EmailBackend", ["api_key", "sender_domain"]),
     "mailjet": ("anymail.backends.mailjet.EmailBackend", ["api_key", "secret_key"]),
     "postmark": ("anymail.backends.postmark.EmailBackend", ["server_token"]),
-    "resend": ("anymail.backends.resend.EmailBackend", ["api_key"]),
+    "resend": ("notifications.esp.ResendBackend", ["api_key"]),  # with idempotency keys
     "sendgrid": ("anymail.backends.sendgrid.EmailBackend", ["api_key"]),
     "sparkpost": ("anymail.backends.sparkpost.EmailBackend", ["api_key"]),
 }
@@ -80,14 +86,22 @@ def _from_row(row: MailSettings, source: str) -> Effective:
         "use_ssl": row.security == MailSettings.Security.TLS,
         "timeout": row.timeout,
     }
-    return Effective(source, "django.core.mail.backends.smtp.EmailBackend", options, from_email)
+    return Effective(source, SMTP_BACKEND, options, from_email)
 
 
 def connection_for(organization: Organization | None):
+    """A connection with the settings that apply. Every SMTP connection is Engage's own
+    backend (notifications.backends), which DKIM-signs the organization's mail."""
     chosen = effective(organization)
-    if chosen.backend is None:
+    backend = chosen.backend
+    if backend is None:
+        # The environment's server or ESP, with the same signing or idempotency keys.
+        backend = ENVIRONMENT_BACKENDS.get(settings.EMAIL_BACKEND)
+    if backend is None:
         return get_connection()
-    return get_connection(chosen.backend, **chosen.options)
+    if backend == SMTP_BACKEND:
+        return get_connection(backend, organization_id=organization.pk if organization else None, **chosen.options)
+    return get_connection(backend, **chosen.options)
 
 
 def default_from(organization: Organization | None) -> str:

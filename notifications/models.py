@@ -1,7 +1,15 @@
+import base64
+import secrets
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.validators import DomainNameValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Organization, OrganizationQuerySet
+from engage import crypto
 
 
 class OutboundMessage(models.Model):
@@ -201,3 +209,119 @@ class SendQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.mails_per_minute}/min"
+
+
+def _new_verification_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+DKIM_SELECTOR = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+    _("Letters, digits and hyphens, at most 63, not starting or ending with a hyphen."),
+)
+
+
+def normalize_domain(value: str) -> str:
+    """The form a domain is stored and compared in: lower-case ASCII (IDNA), no final dot."""
+    value = value.strip().rstrip(".").lower()
+    try:
+        return value.encode("idna").decode("ascii")
+    except UnicodeError:
+        return value  # the validator explains what is wrong with it
+
+
+class SenderDomain(models.Model):
+    """A domain an organization sends from. It publishes the DNS records Engage shows it
+    (SPF, DKIM, DMARC and a verification TXT); once they are found, mail may use the
+    domain in its from address, and mail sent over SMTP is DKIM-signed with its key.
+
+    The DKIM private key is generated with the row (RSA 2048) and stored encrypted
+    (engage.crypto); only the public key is ever shown."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="sender_domains"
+    )
+    domain = models.CharField(
+        _("domain"),
+        max_length=253,
+        validators=[DomainNameValidator(accept_idna=False)],
+        help_text=_("The part after the @ of your from addresses, e.g. example.com."),
+    )
+    dkim_selector = models.CharField(
+        _("DKIM selector"),
+        max_length=63,
+        default="engage",
+        validators=[DKIM_SELECTOR],
+        help_text=_("The DKIM record is published at selector._domainkey.your-domain."),
+    )
+    dkim_private_key = models.TextField(_("DKIM private key"), blank=True, editable=False)  # encrypted PEM
+    dkim_public_key = models.TextField(_("DKIM public key"), blank=True, editable=False)  # base64 DER, as in DNS
+    verification_token = models.CharField(
+        _("verification token"), max_length=64, default=_new_verification_token, editable=False
+    )
+    verification_ok = models.BooleanField(_("verification TXT found"), default=False, editable=False)
+    spf_ok = models.BooleanField(_("SPF found"), default=False, editable=False)
+    dkim_ok = models.BooleanField(_("DKIM found"), default=False, editable=False)
+    dmarc_ok = models.BooleanField(_("DMARC found"), default=False, editable=False)
+    # What the last DNS check found, record by record: {"spf": {"ok": bool, "detail": str}, ...}
+    last_check = models.JSONField(_("last check"), default=dict, blank=True, editable=False)
+    last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True, editable=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = _("sender domain")
+        verbose_name_plural = _("sender domains")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "domain"],
+                name="one_sender_domain_per_organization",
+                violation_error_message=_("This domain is already added."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(domain=Lower("domain")),
+                name="sender_domain_lower_case",
+                violation_error_message=_("The domain must be lower-case."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args, **kwargs) -> None:
+        # Single-row invariants: the stored form of the domain, and a key from the start.
+        self.domain = normalize_domain(self.domain)
+        if not self.dkim_private_key:
+            self.dkim_private_key, self.dkim_public_key = generate_dkim_key()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def dkim_record_name(self) -> str:
+        return f"{self.dkim_selector}._domainkey.{self.domain}"
+
+    def clean_fields(self, exclude=None) -> None:
+        self.domain = normalize_domain(self.domain or "")
+        super().clean_fields(exclude)
+
+    def private_key_pem(self) -> bytes:
+        return crypto.decrypt(self.dkim_private_key).encode()
+
+
+def generate_dkim_key() -> tuple[str, str]:
+    """A new RSA 2048 key pair: (encrypted PKCS#1 private key PEM, as dkimpy reads it;
+    public key as the DNS record's p= value)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
+    public_der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return crypto.encrypt(private_pem), base64.b64encode(public_der).decode()

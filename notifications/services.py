@@ -14,6 +14,7 @@ import json
 import logging
 import smtplib
 import socket
+import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib.leases import Claim, claim
-from notifications import mailsettings, ratelimit
+from notifications import esp, mailsettings, ratelimit
 from notifications.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -275,6 +276,7 @@ def _send_one(message: OutboundMessage, connection) -> str:
     )
     if html:
         email.attach_alternative(html, "text/html")
+    esp.attach_idempotency_key(email, message)
     email.send()
     return _provider_message_id(email)
 
@@ -308,6 +310,9 @@ def classify_send_error(exc: Exception) -> PermanentError | TransientError:
         if status is None or status == 429 or status >= 500:
             return TransientError(f"ESP error {status or ''}: {exc}".strip())
         return PermanentError(f"ESP error {status}: {exc}")
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        # Say so: an untrusted or expired certificate is fixed by an administrator, not by waiting.
+        return TransientError(f"TLS error: {exc}")
     if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError)):
         return TransientError(f"Mail server unreachable: {exc}")
     if isinstance(exc, OSError):

@@ -147,6 +147,12 @@ def make_activecampaign_connection(org):
     return ActiveCampaignConnection.objects.create(organization=org, api_url=f"https://{org.slug}.api-us1.com")
 
 
+def make_sender_domain(org):
+    from notifications.models import SenderDomain
+
+    return SenderDomain.objects.create(organization=org, domain=f"{org.slug}.example")
+
+
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -170,6 +176,7 @@ PAGES = {
     "integrations.webhookendpoint": make_webhook_endpoint,
     "integrations.inboundnotification": make_inbound_notification,
     "integrations.activecampaignconnection": make_activecampaign_connection,
+    "notifications.senderdomain": make_sender_domain,
 }
 
 

@@ -4,9 +4,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from django.db import connection
+from django.utils import timezone
 
 from notifications import mailsettings
-from notifications.models import MailSettings
+from notifications.models import MailSettings, SenderDomain
 from notifications.services import RenderedMail, send_mail, send_test_mail
 from tests.conftest import Inbox, free_port
 
@@ -78,8 +79,13 @@ def test_passwords_are_encrypted_at_rest_and_never_shown(client, alice, alice_or
     assert page.status_code == 200 and "Sup3r-Secret!" not in page.text and raw not in page.text
 
 
+def verify(organization, domain: str) -> SenderDomain:
+    return SenderDomain.objects.create(organization=organization, domain=domain, verified_at=timezone.now())
+
+
 def test_saving_without_a_new_password_keeps_the_old_one(client, alice, alice_org):
     row = smtp_settings(alice_org, 2526, password="keep-me")
+    verify(alice_org, "alice.example")
     client.force_login(alice)
     data = {
         "transport": "smtp", "smtp_host": "mail.example.com", "smtp_domain": "", "smtp_port": "587",
@@ -169,3 +175,35 @@ def test_keys_rotate_without_losing_secrets(alice_org, settings):
         assert mailsettings.effective(alice_org).options["password"] == "rotate-me"
     finally:
         crypto._fernet.cache_clear()
+
+
+def settings_form(**changes) -> dict:
+    return {
+        "transport": "smtp", "smtp_host": "mail.example.com", "smtp_domain": "", "smtp_port": "587",
+        "smtp_username": "", "password": "", "security": "starttls", "timeout": "30", "esp": "",
+        "from_email": "news@alice.example", "from_name": "Alice", **changes,
+    }  # fmt: skip
+
+
+def test_an_organizations_from_address_must_use_its_verified_domain(client, alice, alice_org, charlie_org):
+    verify(charlie_org, "alice.example")  # verified by somebody else: no use to Alice
+    client.force_login(alice)
+    response = client.post("/admin/notifications/mailsettings/add/", settings_form())
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["from_email"] == [
+        "alice.example is not a verified sender domain. Add it under Sender domains and verify it first."
+    ]
+    assert not MailSettings.objects.exists()
+    verify(alice_org, "alice.example")
+    assert client.post("/admin/notifications/mailsettings/add/", settings_form()).status_code == 302
+    assert MailSettings.objects.get().organization == alice_org
+
+
+def test_the_hosts_from_address_and_inherited_settings_are_not_checked(client, alice, host_admin, alice_org):
+    client.force_login(host_admin)
+    response = client.post("/admin/notifications/mailsettings/add/", settings_form(from_email="noreply@host.example"))
+    assert response.status_code == 302
+    client.force_login(alice)
+    inherit = settings_form(use_host_settings="on", from_email="news@unverified.example")
+    assert client.post("/admin/notifications/mailsettings/add/", inherit).status_code == 302
+    assert MailSettings.objects.get(organization=alice_org).use_host_settings

@@ -136,3 +136,49 @@ def test_preview_as_a_chosen_contact_and_not_for_other_organizations(client, ali
     assert "List-Unsubscribe" in page.text
     client.force_login(charlie)
     assert client.get(f"/admin/notifications/preparedmessage/{newsletter.pk}/preview/").status_code == 404
+
+
+def post_prepared_message(client, from_email: str):
+    return client.post(
+        "/admin/notifications/preparedmessage/add/",
+        {
+            "name": "News", "is_marketing": "on", "from_email": from_email, "from_name": "",
+            "variants-TOTAL_FORMS": "1", "variants-INITIAL_FORMS": "0", "variants-MIN_NUM_FORMS": "1",
+            "variants-MAX_NUM_FORMS": "1000", "variants-0-language": "en",
+            "variants-0-subject": "Hi", "variants-0-html_body": "<p>x</p>",
+        },
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("from_email", "error"),
+    [
+        ("news@unknown.example", "unknown.example is not a verified sender domain. Use one of: alice.example."),
+        ("news@pending.example", "pending.example is not a verified sender domain. Use one of: alice.example."),
+        ("news@charlie.example", "charlie.example is not a verified sender domain. Use one of: alice.example."),
+    ],
+)
+def test_the_from_address_must_use_a_verified_domain(client, alice, alice_org, charlie_org, from_email, error):
+    from django.utils import timezone
+
+    from notifications.models import SenderDomain
+
+    SenderDomain.objects.create(organization=alice_org, domain="alice.example", verified_at=timezone.now())
+    SenderDomain.objects.create(organization=alice_org, domain="pending.example")
+    SenderDomain.objects.create(organization=charlie_org, domain="charlie.example", verified_at=timezone.now())
+    client.force_login(alice)
+    response = post_prepared_message(client, from_email)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["from_email"] == [error]
+    assert not PreparedMessage.objects.exists()
+    assert post_prepared_message(client, "news@Alice.example").status_code == 302
+    assert PreparedMessage.objects.get().from_email == "news@Alice.example"
+
+
+def test_without_verified_domains_only_the_default_from_address_can_be_used(client, alice):
+    client.force_login(alice)
+    response = post_prepared_message(client, "news@alice.example")
+    assert response.context["adminform"].form.errors["from_email"] == [
+        "alice.example is not a verified sender domain. Add it under Sender domains and verify it first."
+    ]
+    assert post_prepared_message(client, "").status_code == 302  # the mail settings' default

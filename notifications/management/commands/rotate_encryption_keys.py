@@ -4,7 +4,7 @@ from django.db import transaction
 from automations.jobs._http import ENCRYPTED
 from automations.models import Automation
 from engage import crypto
-from notifications.models import MailSettings, OutboundMessage
+from notifications.models import MailSettings, OutboundMessage, SenderDomain
 
 
 class Command(BaseCommand):
@@ -29,4 +29,8 @@ class Command(BaseCommand):
                 automation.job_params["signing_secret"] = ENCRYPTED + crypto.rotate(secret[len(ENCRYPTED) :])
                 automation.save(update_fields=["job_params"])
                 count += 1
+        for domain in SenderDomain.objects.select_for_update().exclude(dkim_private_key=""):
+            domain.dkim_private_key = crypto.rotate(domain.dkim_private_key)
+            domain.save(update_fields=["dkim_private_key"])
+            count += 1
         self.stdout.write(f"Re-encrypted {count} secrets with the newest key.")
