@@ -20,5 +20,5 @@ urlpatterns = [
 ]
 urlpatterns += [
     path("t/", include("notifications.urls")),
-    path("webhooks/anymail/", include("anymail.urls")),
+    path("webhooks/anymail/", include("notifications.webhooks")),
 ]

@@ -282,3 +282,17 @@ def test_a_missing_webhook_secret_is_a_warning_outside_development(settings):
     assert [w.id for w in webhook_secret_check(None)] == ["notifications.W001"]
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     assert webhook_secret_check(None) == []
+
+
+@pytest.mark.parametrize(
+    ("esp", "body"),
+    [("postmark", "not json"), ("postmark", "[]"), ("sparkpost", '{"msys": 1}'), ("sparkpost", "[{}]")],
+)
+def test_a_malformed_authenticated_post_is_a_400_not_a_500(client, db, esp, body):
+    client.raise_request_exception = False
+    response = client.post(
+        f"/webhooks/anymail/{esp}/tracking/", body, content_type="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(SECRET.encode()).decode(),
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert not TrackingEvent.objects.exists()
