@@ -275,10 +275,13 @@ def test_a_report_that_arrives_before_we_record_the_send_is_kept(alice_org, monk
     assert message.provider_message_id
 
 
-def test_a_missing_webhook_secret_is_a_warning_outside_development(settings):
+def test_a_missing_webhook_secret_is_a_deployment_warning(settings):
+    from django.core.checks import run_checks
+
     from notifications.checks import webhook_secret_check
 
-    settings.DEBUG, settings.ANYMAIL = False, {}
+    settings.ANYMAIL = {}
+    assert "notifications.W001" in [w.id for w in run_checks(include_deployment_checks=True)]
     assert [w.id for w in webhook_secret_check(None)] == ["notifications.W001"]
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     assert webhook_secret_check(None) == []
