@@ -44,8 +44,6 @@ def send(context: JobContext, *, to: str, contact=None) -> dict:
         raise PermanentError(f"“{to}” is not an e-mail address.") from exc
     to_contact = contact is not None and to.lower() == contact.email.lower()
     prepared = render_prepared(message, contact=contact, event=context.event, to_contact=to_contact)
-    # A mail to the contact about a conversation (a reply received) answers in it.
-    conversation = _conversation_of_event(context, prepared.mail.subject, contact) if to_contact else None
     outbound = enqueue_mail(
         organization=context.organization,
         to=to,
@@ -54,13 +52,16 @@ def send(context: JobContext, *, to: str, contact=None) -> dict:
         run=context.run,
         from_email=prepared.from_email or None,
         headers=prepared.headers,
-        conversation=conversation,
+        conversation=_conversation_of_event(context, prepared.mail.subject, contact if to_contact else None),
     )
     return {"message_id": outbound.pk, "prepared_message": message.name, "recipient": to}
 
 
 def _conversation_of_event(context: JobContext, subject: str, contact) -> Conversation | None:
-    """The conversation the event names, if it is still open (else a new one starts)."""
+    """A mail to the contact about a conversation (a reply received) answers in it: the
+    conversation the event names if it is still open, else a new one. None otherwise."""
+    if contact is None:
+        return None
     payload = context.event.payload if context.event else {}
     try:
         conversation_id = uuid.UUID(str(payload.get("conversation")))
