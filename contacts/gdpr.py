@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from automations.models import Event, Run
 from contacts.models import ConsentRecord, Contact, LoginFailure, Membership
-from notifications.models import OutboundMessage
+from notifications.models import Conversation, InboundMessage, OutboundMessage, Suppression, TrackingEvent
 
 
 def export_contact(contact: Contact) -> dict[str, Any]:
@@ -59,6 +59,19 @@ def export_contact(contact: Contact) -> dict[str, Any]:
             {"subject": m.subject, "status": m.status, "sent_at": m.sent_at.isoformat() if m.sent_at else None}
             for m in OutboundMessage.objects.filter(contact=contact).order_by("created_at")
         ],
+        "message_tracking": [
+            {"type": t.event_type, "url": t.url, "occurred_at": t.occurred_at.isoformat()}
+            for t in TrackingEvent.objects.filter(message__contact=contact).order_by("occurred_at")
+        ],
+        "replies": [
+            {"from": r.from_email, "subject": r.subject, "text": r.text, "received_at": r.received_at.isoformat()}
+            for r in InboundMessage.objects.filter(contact=contact).order_by("received_at")
+        ],
+        "suppressed": list(
+            Suppression.objects.filter(
+                organization_id=contact.organization_id, address=contact.email.lower()
+            ).values_list("reason", flat=True)
+        ),
     }
 
 
@@ -84,4 +97,9 @@ def erase_contact(contact: Contact) -> None:
     OutboundMessage.objects.filter(contact=contact).update(
         recipient=contact.email, subject="", text_body="", html_body="", error=""
     )
+    TrackingEvent.objects.filter(message__contact=contact).update(raw={}, url="", description="")
+    InboundMessage.objects.filter(contact=contact).update(
+        from_email=contact.email, subject="", text="", html="", headers=[]
+    )
+    Conversation.objects.filter(contact=contact).update(subject="")
     LoginFailure.objects.filter(organization_id=contact.organization_id, email=old_email.lower()).delete()

@@ -12,6 +12,7 @@ from automations.events import EventType
 from automations.services import record_event
 from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Tag, Transaction, User
 from engage.errors import PermanentError
+from notifications.suppression import lift_unsubscribe
 
 # No 0/O, 1/l/I: a password read from a mail is typed by hand.
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
@@ -134,6 +135,8 @@ def subscribe(*, contact: Contact, group: Group, source: str, ip_address: str | 
         raise MembershipRefused(f"{contact.email} is blacklisted for {group.name}.")
     if membership.state in Membership.RECEIVING:
         return membership
+    # Asking for mail again ends an earlier "unsubscribe from everything" (not a bounce).
+    lift_unsubscribe(organization=contact.organization, address=contact.email)
     if group.double_opt_in:
         _set_state(membership, Membership.State.PENDING)
         _consent(contact, group, ConsentRecord.Action.SUBSCRIBE_REQUESTED, ip_address=ip_address, source=source)

@@ -274,3 +274,10 @@ ENGAGE_DNS_TIMEOUT = _float("ENGAGE_DNS_TIMEOUT", 5.0)
 ENGAGE_SMTP_CA_FILE = env.str("ENGAGE_SMTP_CA_FILE", default="")
 if ENGAGE_SMTP_CA_FILE and not Path(ENGAGE_SMTP_CA_FILE).is_file():
     raise ImproperlyConfigured(f"ENGAGE_SMTP_CA_FILE is not a file: {ENGAGE_SMTP_CA_FILE}")
+
+
+# Replies: mails of a conversation get Reply-To "<local>+<conversation id>@<domain>" of this
+# address (the provider's inbound route for it posts to /webhooks/anymail/<esp>/inbound/).
+ENGAGE_REPLY_ADDRESS = env.str("ENGAGE_REPLY_ADDRESS", default="")
+if ENGAGE_REPLY_ADDRESS and ENGAGE_REPLY_ADDRESS.count("@") != 1:
+    raise ImproperlyConfigured(f"ENGAGE_REPLY_ADDRESS is not an e-mail address: {ENGAGE_REPLY_ADDRESS!r}")

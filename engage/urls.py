@@ -23,3 +23,9 @@ urlpatterns = [
 # System users' password reset ("Forgotten your password?" on the admin's login page);
 # in front, so that the admin's catch-all view does not take its URLs.
 urlpatterns.insert(0, path("", include("notifications.password_reset")))
+
+
+urlpatterns += [
+    path("t/", include("notifications.urls")),
+    path("webhooks/anymail/", include("notifications.webhooks")),
+]

@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,26 +16,65 @@ from contacts.tenancy import (
     ReadOnlyScopedAdmin,
     ScopedInlineMixin,
     is_host_admin,
+    is_member,
     organization_of,
     organization_of_form,
 )
 from engage.errors import PermanentError, TransientError
 from notifications import domains, mailsettings
 from notifications.models import (
+    Conversation,
+    InboundMessage,
     MailSettings,
     OutboundMessage,
     PreparedMessage,
     PreparedMessageVariant,
     SenderDomain,
     SendQuota,
+    Suppression,
+    TrackingEvent,
     normalize_domain,
 )
 from notifications.prepared import check_variant, render_prepared
 from notifications.services import send_mail, send_test_mail
+from notifications.suppression import normalize
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Records the system wrote, shown on their parent's page: members look, nobody edits."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_member(request)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class TrackingEventInline(ReadOnlyInline):
+    model = TrackingEvent
+    fields = ["occurred_at", "event_type", "esp", "url", "description", "raw_payload"]
+    readonly_fields = fields
+    show_change_link = False
+
+    @admin.display(description=_("raw payload"))
+    def raw_payload(self, obj: TrackingEvent) -> str:
+        payload = json.dumps(obj.raw, indent=2, ensure_ascii=False)
+        return format_html("<pre style='white-space: pre-wrap; max-width: 60em'>{}</pre>", payload)
 
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(ReadOnlyScopedAdmin):
+    inlines = [TrackingEventInline]
     list_display = ["subject", "recipient", "status", "created_at", "sent_at"]
     list_filter = ["status", "organization"]
     search_fields = ["recipient", "subject", "message_id", "provider_message_id"]
@@ -50,6 +91,7 @@ class OutboundMessageAdmin(ReadOnlyScopedAdmin):
         "error",
         "contact",
         "run",
+        "conversation",
         "created_at",
         "sent_at",
         "text_body",
@@ -219,7 +261,7 @@ def send_test_to_me(modeladmin, request: HttpRequest, queryset) -> None:
         sample = message.organization.contact_set.order_by("pk").first()
         try:
             prepared = render_prepared(message, contact=sample, to_contact=False)
-            send_mail(
+            sent = send_mail(
                 organization=message.organization, to=request.user.email, mail=prepared.mail,
                 from_email=prepared.from_email or None,
             )  # fmt: skip
@@ -228,6 +270,9 @@ def send_test_to_me(modeladmin, request: HttpRequest, queryset) -> None:
                 request, f"{message.name}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
             )
         else:
+            if sent.status == OutboundMessage.Status.SUPPRESSED:
+                modeladmin.message_user(request, f"{message.name}: {sent.error}", messages.WARNING)
+                continue
             modeladmin.message_user(
                 request, _("“%(name)s” sent to %(to)s.") % {"name": message.name, "to": request.user.email}
             )
@@ -418,3 +463,90 @@ class SenderDomainAdmin(OrganizationScopedAdmin):
                 ),
             ),
         )
+
+
+class SuppressionForm(forms.ModelForm):
+    class Meta:
+        model = Suppression
+        fields = ["organization", "address", "reason", "note"]
+
+    def clean_address(self) -> str:
+        return normalize(self.cleaned_data["address"])
+
+    def clean(self):
+        cleaned = super().clean()
+        organization, address = organization_of_form(self), cleaned.get("address")
+        listed = Suppression.objects.filter(organization=organization, address=address).exclude(pk=self.instance.pk)
+        if organization is not None and address and listed.exists():
+            self.add_error("address", _("This address is on the suppression list already."))
+        return cleaned
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(OrganizationScopedAdmin):
+    """The addresses no mail goes to. Remove an entry to send to the address again."""
+
+    form = SuppressionForm
+    list_display = ["address", "reason", "note", "created_at"]
+    list_filter = ["reason", "organization"]
+    search_fields = ["address", "note"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # An entry is about one address: to list another, add it.
+        return ["address", "created_at"] if obj is not None else ["created_at"]
+
+
+class ConversationMessageInline(ReadOnlyInline):
+    model = OutboundMessage
+    fk_name = "conversation"
+    fields = ["created_at", "subject", "recipient", "status"]
+    readonly_fields = fields
+    verbose_name_plural = _("mails sent")
+
+
+class ConversationReplyInline(ReadOnlyInline):
+    model = InboundMessage
+    fk_name = "conversation"
+    fields = ["received_at", "from_email", "subject"]
+    readonly_fields = fields
+    verbose_name_plural = _("replies received")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyScopedAdmin):
+    list_display = ["subject", "contact", "last_message_at", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["subject", "contact__email", "uuid"]
+    date_hierarchy = "last_message_at"
+    fields = ["organization", "subject", "contact", "uuid", "created_at", "last_message_at"]
+    readonly_fields = fields
+    inlines = [ConversationMessageInline, ConversationReplyInline]
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyScopedAdmin):
+    list_display = ["subject", "from_email", "conversation", "received_at"]
+    list_filter = ["esp", "organization"]
+    search_fields = ["from_email", "subject", "message_id"]
+    date_hierarchy = "received_at"
+    fields = [
+        "organization", "from_email", "subject", "received_at", "conversation", "in_reply_to", "contact", "esp",
+        "message_id", "text", "html_preview", "header_lines",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=_("HTML"))
+    def html_preview(self, obj: InboundMessage) -> str:
+        if not obj.html:
+            return "—"
+        # A stranger's HTML never runs in the admin's origin.
+        return format_html(
+            '<iframe sandbox srcdoc="{}" style="width: 100%; min-height: 300px; border: 1px solid #ccc;"></iframe>',
+            obj.html,
+        )
+
+    @admin.display(description=_("headers"))
+    def header_lines(self, obj: InboundMessage) -> str:
+        lines = "\n".join(f"{name}: {value}" for name, value in obj.headers)
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", lines)

@@ -1,5 +1,6 @@
 import base64
 import secrets
+import uuid
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -20,6 +21,13 @@ class OutboundMessage(models.Model):
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        SUPPRESSED = "suppressed", _("suppressed")
+        # What the provider or the recipient did after the mail was sent (see TRACKING_ORDER).
+        DELIVERED = "delivered", _("delivered")
+        OPENED = "opened", _("opened")
+        CLICKED = "clicked", _("clicked")
+        BOUNCED = "bounced", _("bounced")
+        COMPLAINED = "complained", _("complained")
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     contact = models.ForeignKey(
@@ -28,6 +36,14 @@ class OutboundMessage(models.Model):
     run = models.ForeignKey(
         "automations.Run",
         verbose_name=_("run"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    conversation = models.ForeignKey(
+        "notifications.Conversation",
+        verbose_name=_("conversation"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -68,6 +84,161 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"
+
+
+# A sent mail's status only moves forward along this order, whatever order the provider's
+# events arrive in: a late "delivered" never hides an "opened". Bounces and complaints rank
+# last because they decide what happens to the address (suppression); a complaint comes
+# from somebody who received the mail, so it outranks a bounce.
+TRACKING_ORDER = [
+    OutboundMessage.Status.SENT,
+    OutboundMessage.Status.DELIVERED,
+    OutboundMessage.Status.OPENED,
+    OutboundMessage.Status.CLICKED,
+    OutboundMessage.Status.BOUNCED,
+    OutboundMessage.Status.COMPLAINED,
+]
+
+
+class Suppression(models.Model):
+    """An address the organization must not send to any more."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", _("hard bounce")
+        COMPLAINT = "complaint", _("spam complaint")
+        UNSUBSCRIBE = "unsubscribe", _("unsubscribed")
+        MANUAL = "manual", _("added manually")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    address = models.EmailField(_("address"), max_length=320, help_text=_("Stored in lower case."))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices, default=Reason.MANUAL)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppression list")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "address"],
+                name="one_suppression_per_address",
+                violation_error_message=_("This address is on the suppression list already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def save(self, *args, **kwargs) -> None:
+        self.address = self.address.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Conversation(models.Model):
+    """Mails sent and replies received about one matter, with one contact."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=400)
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_message_at = models.DateTimeField(_("last message at"))
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class TrackingEvent(models.Model):
+    """One thing a provider (or Engage's own pixel and redirects) reported about a sent
+    mail, kept once per (esp, event_id) with the raw payload."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    message = models.ForeignKey(
+        OutboundMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="tracking_events"
+    )
+    esp = models.CharField(_("reported by"), max_length=30)
+    event_id = models.CharField(_("event id"), max_length=255)
+    event_type = models.CharField(_("event"), max_length=30)
+    url = models.TextField(_("URL"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    raw = models.JSONField(_("raw payload"), default=dict, blank=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        constraints = [models.UniqueConstraint(fields=["esp", "event_id"], name="one_tracking_event_per_id")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} ({self.esp})"
+
+
+class InboundMessage(models.Model):
+    """A reply received for a mail Engage sent."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    conversation = models.ForeignKey(
+        Conversation,
+        verbose_name=_("conversation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        help_text=_("Empty: the reply came more than 30 days after the conversation's last message."),
+    )
+    in_reply_to = models.ForeignKey(
+        OutboundMessage,
+        verbose_name=_("reply to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    esp = models.CharField(_("received through"), max_length=30)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    from_email = models.CharField(_("from"), max_length=320)
+    subject = models.CharField(_("subject"), max_length=400, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("headers"), default=list, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "message_id"], name="one_inbound_per_message_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ← {self.from_email}"
 
 
 class MailSettings(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import smtplib
 import socket
 import ssl
@@ -25,6 +26,7 @@ from itertools import groupby
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -33,8 +35,9 @@ from contacts.models import Contact, Organization
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib.leases import Claim, claim
-from notifications import esp, mailsettings, ratelimit
-from notifications.models import OutboundMessage
+from notifications import conversations, esp, linktracking, mailsettings, ratelimit
+from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage, Suppression
+from notifications.suppression import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,9 @@ REDACTED = "••••••••"
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 5
+MESSAGE_ID = re.compile(r"<([^<>]+)>")
+# Sent to the provider with every mail; its tracking events carry it back (tracking.py).
+METADATA_KEY = "engage_message_id"
 
 
 @dataclass(frozen=True)
@@ -80,17 +86,25 @@ def enqueue_mail(
     run=None,
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
+    conversation: Conversation | None = None,
 ) -> OutboundMessage:
     """Put one mail in the outbox. Call it inside the transaction of the change that
-    causes the mail; deliver it after that transaction commits."""
+    causes the mail; deliver it after that transaction commits. A mail given a
+    `conversation` (see conversations.conversation_for) continues it."""
+    if conversation is not None and conversation.organization_id != organization.pk:
+        raise ValueError("The conversation belongs to another organization.")
     from_email = from_email or mailsettings.default_from(organization)
     secret_values = ""
     if mail.secrets:
         secret_values = crypto.encrypt(json.dumps({"text": mail.text, "html": mail.html}))
+    if conversation is not None:
+        conversations.touch(conversation)
+        headers = {**conversations.reply_headers(conversation), **(headers or {})}
     return OutboundMessage.objects.create(
         organization=organization,
         contact=contact,
         run=run,
+        conversation=conversation,
         from_email=from_email,
         recipient=to,
         subject=mail.subject,
@@ -113,15 +127,19 @@ def send_mail(
     run=None,
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
+    conversation: Conversation | None = None,
 ) -> OutboundMessage:
     """Send one mail now (test mails, system notifications), through the outbox.
     Raises TransientError or PermanentError when it was not accepted."""
     message = enqueue_mail(
-        organization=organization, to=to, mail=mail, contact=contact, run=run, from_email=from_email, headers=headers
-    )
+        organization=organization, to=to, mail=mail, contact=contact, run=run, from_email=from_email, headers=headers,
+        conversation=conversation,
+    )  # fmt: skip
     deliver([message.pk])
     message.refresh_from_db()
-    if message.status != OutboundMessage.Status.SENT:
+    if message.status == OutboundMessage.Status.SUPPRESSED:
+        return message  # not an error: the address asked (or bounced) not to get mail
+    if message.status not in TRACKING_ORDER:  # accepted: sent, or reported on already
         kind = PermanentError if message.status == OutboundMessage.Status.FAILED else TransientError
         raise kind(message.error)
     return message
@@ -168,12 +186,39 @@ def send_claimed(token: uuid.UUID | str) -> int:
     for _, batch in groupby(messages, key=lambda message: message.organization_id):
         batch = list(batch)
         organization = batch[0].organization
+        batch = _hold_suppressed(batch, token)
+        if not batch:
+            continue
         allowed = ratelimit.acquire(organization, len(batch))
         if allowed < len(batch):
             _postpone(batch[allowed:], token, ratelimit.wait_for(organization, len(batch) - allowed))
         if allowed:
             sent += _send_batch(batch[:allowed], token, mailsettings.connection_for(organization))
     return sent
+
+
+def _hold_suppressed(messages: list[OutboundMessage], token) -> list[OutboundMessage]:
+    """Mails to an address on the organization's suppression list are not sent: they end
+    as *suppressed*, with the reason. Returns the mails that may go."""
+    addresses = {normalize(message.recipient) for message in messages}
+    reasons = dict(
+        Suppression.objects.filter(organization_id=messages[0].organization_id, address__in=addresses).values_list(
+            "address", "reason"
+        )
+    )
+    allowed = []
+    for message in messages:
+        reason = reasons.get(normalize(message.recipient))
+        if reason is None:
+            allowed.append(message)
+            continue
+        OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
+            status=OutboundMessage.Status.SUPPRESSED,
+            error=f"Not sent: the address is on the suppression list ({Suppression.Reason(reason).label}).",
+            secret_values="",
+            lease_expires_at=None,
+        )
+    return allowed
 
 
 def _postpone(messages: list[OutboundMessage], token, wait: timedelta) -> None:
@@ -214,7 +259,11 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
                     connection.open()
                 continue
             OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
-                status=OutboundMessage.Status.SENT,
+                # A fast provider's webhook may have reported "delivered" already: keep it.
+                status=models.Case(
+                    models.When(status=OutboundMessage.Status.SENDING, then=models.Value(OutboundMessage.Status.SENT)),
+                    default=models.F("status"),
+                ),
                 sent_at=timezone.now(),
                 provider_message_id=provider_id,
                 secret_values="",
@@ -266,6 +315,9 @@ def _send_one(message: OutboundMessage, connection) -> str:
     if message.secret_values:
         bodies = json.loads(crypto.decrypt(message.secret_values))
         text, html = bodies["text"], bodies["html"]
+    smtp = isinstance(connection, SMTPBackend)
+    if html and smtp and not message.secret_values:
+        html = linktracking.add_tracking(html, message_id=message.pk, keep=_unsubscribe_urls(message))
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=text,
@@ -276,9 +328,15 @@ def _send_one(message: OutboundMessage, connection) -> str:
     )
     if html:
         email.attach_alternative(html, "text/html")
+    # anymail passes metadata to the provider, which returns it with every tracking event.
+    email.metadata = {METADATA_KEY: message.message_id}
     esp.attach_idempotency_key(email, message)
     email.send()
     return _provider_message_id(email)
+
+
+def _unsubscribe_urls(message: OutboundMessage) -> frozenset[str]:
+    return frozenset(MESSAGE_ID.findall(message.headers.get("List-Unsubscribe", "")))
 
 
 def _record_failure(message: OutboundMessage, token, error: PermanentError | TransientError) -> None:

@@ -45,6 +45,29 @@ def make_message(org):
     )
 
 
+def make_suppression(org):
+    from notifications.models import Suppression
+
+    return Suppression.objects.create(organization=org, address=f"bounced@{org.slug}.example")
+
+
+def make_conversation(org):
+    from notifications.conversations import conversation_for
+
+    return conversation_for(organization=org, conversation_id=None, subject=f"{org.slug} order")
+
+
+def make_reply(org):
+    from django.utils import timezone
+
+    from notifications.models import InboundMessage
+
+    return InboundMessage.objects.create(
+        organization=org, esp="postmark", message_id=f"<reply@{org.slug}.example>", from_email="a@example.com",
+        subject=f"Re: {org.slug} order", received_at=timezone.now(),
+    )  # fmt: skip
+
+
 def make_user(org):
     return UserFactory(organization=org, username=f"{org.slug}-user")
 
@@ -161,6 +184,9 @@ PAGES = {
     "automations.event": make_event,
     "automations.run": make_run,
     "notifications.outboundmessage": make_message,
+    "notifications.suppression": make_suppression,
+    "notifications.conversation": make_conversation,
+    "notifications.inboundmessage": make_reply,
     "contacts.tag": make_tag,
     "contacts.group": make_group,
     "contacts.attributedefinition": make_attribute,

@@ -26,6 +26,8 @@ from contacts.portal.forms import (
     UnsubscribeForm,
 )
 from contacts.tokens import InvalidToken, read_confirmation_token, read_unsubscribe_token
+from notifications.models import Suppression
+from notifications.suppression import suppress
 
 
 def organization_for(request: HttpRequest, slug: str | None) -> Organization:
@@ -233,5 +235,8 @@ def _unsubscribe(request: HttpRequest, contact: Contact, group: Group | None, *,
     ip = auth.client_ip(request)
     if group is None:
         services.unsubscribe_all(contact=contact, source=source, reason=reason, ip_address=ip)
+        # "Everything" means every mail to this address: it goes on the suppression list.
+        suppress(organization=contact.organization, address=contact.email,
+                 reason=Suppression.Reason.UNSUBSCRIBE, note=source)  # fmt: skip
     else:
         services.unsubscribe(contact=contact, group=group, source=source, reason=reason, ip_address=ip)
