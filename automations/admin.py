@@ -7,6 +7,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from automations import maintenance
+from automations.events import EventType, scopes_of
 from automations.forms import AutomationForm
 from automations.jobs import registry
 from automations.models import Automation, Event, Holiday, Run
@@ -52,6 +53,11 @@ class AutomationAdmin(OrganizationScopedAdmin):
         context["job_parameters"] = [
             {"key": key, "job": job, "form": form.param_forms[key]} for key, job in registry().items()
         ]
+        # Which jobs go with which event: the page offers only the jobs that fit the event.
+        context["scopes"] = {
+            "events": {event: sorted(scopes_of(event)) for event in EventType.values},
+            "jobs": {key: sorted(job.scopes) for key, job in registry().items()},
+        }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("delay"))

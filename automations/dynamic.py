@@ -8,12 +8,29 @@ data; the output is not HTML-escaped (it is stored, not shown as HTML).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 
 ENGINE = Engine(autoescape=False, string_if_invalid="", libraries={}, builtins=["django.template.defaultfilters"])
+
+
+def compiled(text: str) -> Template:
+    """The template of `text`: a batch renders the same texts for every contact, so short
+    ones are parsed once and kept (a few hundred, so memory stays bounded)."""
+    if len(text) > CACHED_TEMPLATE_SIZE:
+        return ENGINE.from_string(text)
+    return _cached(text)
+
+
+CACHED_TEMPLATE_SIZE = 64 * 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _cached(text: str) -> Template:
+    return ENGINE.from_string(text)
 
 
 def check_template(text: str) -> None:
@@ -25,7 +42,7 @@ def check_template(text: str) -> None:
 
 
 def render_text(text: str, data: dict[str, Any]) -> str:
-    return ENGINE.from_string(text).render(Context(data, autoescape=False))
+    return compiled(text).render(Context(data, autoescape=False))
 
 
 def render_json(value: Any, data: dict[str, Any]) -> Any:

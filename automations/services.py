@@ -9,6 +9,7 @@ A worker that dies leaves a lease that runs out, and the dispatcher claims the r
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from automations.timeframe import OutsideTimeFrame, add_delay, apply_time_frame,
 from contacts.models import Contact, Organization, User
 from contacts.selectors import selection_matches
 from engage.errors import PermanentError, TransientError
+from engage.lib import memo
 from engage.lib.leases import Claim, claim, lease_until
 from notifications.models import OutboundMessage
 from notifications.services import deliver
@@ -38,6 +40,9 @@ logger = logging.getLogger(__name__)
 # Retries of transient errors wait 1, 2, 4, 8 … minutes, at most an hour.
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
+# Runs of database-only jobs that commit together (see _CommitGroup).
+COMMIT_GROUP = 50
+COMMIT_SECONDS = 0.2
 
 
 @transaction.atomic
@@ -344,14 +349,24 @@ def execute_runs(token: uuid.UUID | str) -> int:
         .order_by("due_at")
     )
     executed = []
-    for run in runs:
-        # Renew the lease right before each run: a long batch must not lose its later runs
-        # to a second worker while it still works on them.
-        renewed = Run.objects.filter(pk=run.pk, claim_token=own, status=Run.Status.RUNNING)
-        if not renewed.update(lease_expires_at=lease_until(timezone.now())):
-            continue
-        execute_run(run, own)
-        executed.append(run.pk)
+    renewed = time.monotonic()
+    with memo.batch(), _CommitGroup() as group:
+        for run in runs:
+            # The task's timeout is shorter than a lease (engage.E002), so the batch keeps
+            # its runs; a batch that still runs long renews the lease of what is left.
+            if time.monotonic() - renewed > settings.ENGAGE_RUN_LEASE_SECONDS / 4:
+                group.commit()
+                Run.objects.filter(claim_token=own, status=Run.Status.RUNNING).update(
+                    lease_expires_at=lease_until(timezone.now())
+                )
+                renewed = time.monotonic()
+            job_class = get_job(run.automation.job_type)
+            if job_class is not None and not job_class.transactional:
+                group.commit()  # a job that calls another system runs outside any transaction
+            else:
+                group.join()
+            execute_run(run, own)
+            executed.append(run.pk)
     # The mails these runs queued leave now, over one connection. Should this worker die
     # first, they wait in the outbox and the dispatcher hands them to another.
     queued = list(
@@ -362,6 +377,42 @@ def execute_runs(token: uuid.UUID | str) -> int:
     if queued:
         deliver(queued)
     return len(executed)
+
+
+class _CommitGroup:
+    """Runs of database-only jobs commit together, each in a savepoint of its own: one
+    commit for up to COMMIT_GROUP runs or COMMIT_SECONDS of work, not one per run. A worker
+    that dies loses at most that much work, which its runs' leases then hand out again."""
+
+    def __init__(self) -> None:
+        self._atomic: transaction.Atomic | None = None
+        self._started = 0.0
+        self._count = 0
+
+    def join(self) -> None:
+        """Called before a run: opens a group, or closes a full one and opens the next."""
+        if self._atomic is not None and (
+            self._count >= COMMIT_GROUP or time.monotonic() - self._started > COMMIT_SECONDS
+        ):
+            self.commit()
+        if self._atomic is None:
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+            self._started, self._count = time.monotonic(), 0
+        self._count += 1
+
+    def commit(self) -> None:
+        atomic, self._atomic = self._atomic, None
+        if atomic is not None:
+            atomic.__exit__(None, None, None)
+
+    def __enter__(self) -> _CommitGroup:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        atomic, self._atomic = self._atomic, None
+        if atomic is not None:
+            atomic.__exit__(exc_type, exc, traceback)
 
 
 def execute_run(run: Run, token: uuid.UUID | str) -> None:
@@ -449,10 +500,15 @@ def _finish(run: Run, token: uuid.UUID | str, *, status: str, output: dict | Non
 def _automation_finished(run: Run, status: str) -> None:
     """Fire *automation finished* for automations that listen to it, one link further down
     the chain; past ENGAGE_MAX_CHAIN_DEPTH the chain stops with a note on the run."""
-    listeners = Automation.objects.filter(
-        organization_id=run.organization_id, event_type=EventType.AUTOMATION_FINISHED, is_active=True
+    if run.contact_id is None and run.user_id is None:
+        return
+    listened = memo.remembered(
+        ("automation finished listened", run.organization_id),
+        Automation.objects.filter(
+            organization_id=run.organization_id, event_type=EventType.AUTOMATION_FINISHED, is_active=True
+        ).exists,
     )
-    if (run.contact_id is None and run.user_id is None) or not listeners.exists():
+    if not listened:
         return
     depth = run.event.chain_depth + 1
     if depth > settings.ENGAGE_MAX_CHAIN_DEPTH:

@@ -14,72 +14,23 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
-from common import BASE_DIR, report, setup_django
-
-
-class Sink:
-    """An SMTP server that notes when each recipient's mail arrived."""
-
-    def __init__(self) -> None:
-        self.arrivals: dict[str, float] = {}
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        now = time.time()
-        with self.lock:
-            for recipient in envelope.rcpt_tos:
-                self.arrivals.setdefault(recipient, now)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def rss_mb(pid: int) -> float:
-    total = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            total = int(line.split()[1]) / 1024
-    return total
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "stat").read_text().split()[3] == str(pid):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+from common import (
+    BASE_DIR,
+    Sink,
+    children,
+    free_port,
+    percentile,
+    report,
+    rss_mb,
+    setup_django,
+    start_workers,
+    stop_workers,
+    wait_until,
+)
 
 
 def main() -> None:
@@ -125,15 +76,10 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": args.database_url,
         "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "DEBUG": "true",
         "Q_WORKERS": "2",
         "ENGAGE_MAILS_PER_MINUTE": "1000000",
     }
-    processes = [
-        subprocess.Popen([sys.executable, "manage.py", name], cwd=BASE_DIR, env=env, start_new_session=True,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for name in ("qcluster", "dispatcher")
-    ]  # fmt: skip
+    processes = start_workers(env)
     try:
         time.sleep(3)  # the cluster starts its workers
         # Zero-delay latency: commit → SMTP accepted.
@@ -179,12 +125,7 @@ def main() -> None:
         worst = max([rss_mb(cluster), *[rss_mb(pid) for pid in children(cluster)]])
         report(f"worker_rss_max_{engine}", worst, "MB", "<= 250 MB", worst <= 250)
     finally:
-        for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_workers(processes)
         controller.stop()
         Contact.objects.filter(organization=organization).delete()
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 
-from contacts.models import Membership, Organization
+from contacts.models import Contact, Membership, Organization
 from contacts.tokens import make_confirmation_token
-from notifications.services import render_mail, send_mail
+from notifications.services import deliver, enqueue_mail, render_mail, send_mail
+
+# Sign-ups with an address that is already registered mail its owner at most this often,
+# so that nobody can flood a mailbox through the sign-up form.
+ALREADY_REGISTERED_INTERVAL = 3600
 
 
 def portal_url(path: str) -> str:
@@ -32,3 +38,18 @@ def send_subscription_confirmation(membership_id: int) -> None:
         language=contact.language,
     )
     send_mail(organization=organization, to=contact.email, mail=mail, contact=contact)
+
+
+def queue_already_registered(contact: Contact) -> None:
+    """Tell the owner of an address that somebody signed up with it again: they already
+    have an account, and how to log on. Queued in the caller's transaction."""
+    if not cache.add(f"already-registered:{contact.pk}", True, ALREADY_REGISTERED_INTERVAL):
+        return
+    organization = contact.organization
+    mail = render_mail(
+        "already_registered",
+        {"contact": contact, "organization": organization, "login_url": portal_login_url(organization)},
+        language=contact.language,
+    )
+    message = enqueue_mail(organization=organization, to=contact.email, mail=mail, contact=contact)
+    transaction.on_commit(lambda: deliver([message.pk]))

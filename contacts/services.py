@@ -288,8 +288,13 @@ def register(
     ip_address: str | None = None,
 ) -> Contact | None:
     """Sign-up in the preference center. An address that is already a contact changes
-    nothing (and the page says the same as for a new one, so it reveals nobody)."""
-    if Contact.objects.filter(organization=organization, email__iexact=email).exists():
+    nothing, and the page says the same as for a new one, so it reveals nobody; the
+    address's owner gets a mail saying they already have an account."""
+    existing = Contact.objects.filter(organization=organization, email__iexact=email, erased_at=None).first()
+    if existing is not None:
+        from contacts.mails import queue_already_registered
+
+        queue_already_registered(existing)
         return None
     contact = create_contact(
         organization=organization,

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "contacts",
     "automations",
     "notifications",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -258,6 +259,29 @@ LOGGING = {
     },
 }
 
+# --- Sender domains and TLS (notifications) -------------------------------------------
+# What every sender domain's SPF record must allow so that the host's servers may send for
+# it, space-separated SPF mechanisms, e.g. "include:_spf.mail.example.net ip4:203.0.113.5".
+ENGAGE_SPF_INCLUDE = env.str("ENGAGE_SPF_INCLUDE", default="").split()
+_SPF_MECHANISM = r"(include|exists):\S+|ip4:[\d.]+(/\d+)?|ip6:[\da-f:]+(/\d+)?|(a|mx)(:\S+)?"
+for _mechanism in ENGAGE_SPF_INCLUDE:
+    if not re.fullmatch(_SPF_MECHANISM, _mechanism.lower()):
+        raise ImproperlyConfigured(f"ENGAGE_SPF_INCLUDE holds {_mechanism!r}, which is not an SPF mechanism")
+# Seconds a DNS check of a sender domain waits for each record.
+ENGAGE_DNS_TIMEOUT = _float("ENGAGE_DNS_TIMEOUT", 5.0)
+# A PEM file of the certificate authorities that SMTP servers' certificates are checked
+# against instead of the system's (SSL_CERT_FILE changes the system's for the whole process).
+ENGAGE_SMTP_CA_FILE = env.str("ENGAGE_SMTP_CA_FILE", default="")
+if ENGAGE_SMTP_CA_FILE and not Path(ENGAGE_SMTP_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"ENGAGE_SMTP_CA_FILE is not a file: {ENGAGE_SMTP_CA_FILE}")
+
+
+# Replies: mails of a conversation get Reply-To "<local>+<conversation id>@<domain>" of this
+# address (the provider's inbound route for it posts to /webhooks/anymail/<esp>/inbound/).
+ENGAGE_REPLY_ADDRESS = env.str("ENGAGE_REPLY_ADDRESS", default="")
+if ENGAGE_REPLY_ADDRESS and ENGAGE_REPLY_ADDRESS.count("@") != 1:
+    raise ImproperlyConfigured(f"ENGAGE_REPLY_ADDRESS is not an e-mail address: {ENGAGE_REPLY_ADDRESS!r}")
+
 # --- Integration API (api/) -----------------------------------------------------------
 INSTALLED_APPS += [
     app
@@ -311,24 +335,3 @@ SPECTACULAR_SETTINGS = {
         "ContactEventTypeEnum": "api.serializers.CONTACT_EVENT_TYPES",
     },
 }
-
-# Replies: mails of a conversation get Reply-To "<local>+<conversation id>@<domain>" of this
-# address (the provider's inbound route for it posts to /webhooks/anymail/<esp>/inbound/).
-ENGAGE_REPLY_ADDRESS = env.str("ENGAGE_REPLY_ADDRESS", default="")
-if ENGAGE_REPLY_ADDRESS and ENGAGE_REPLY_ADDRESS.count("@") != 1:
-    raise ImproperlyConfigured(f"ENGAGE_REPLY_ADDRESS is not an e-mail address: {ENGAGE_REPLY_ADDRESS!r}")
-# --- Sender domains and TLS (notifications) -------------------------------------------
-# What every sender domain's SPF record must allow so that the host's servers may send for
-# it, space-separated SPF mechanisms, e.g. "include:_spf.mail.example.net ip4:203.0.113.5".
-ENGAGE_SPF_INCLUDE = env.str("ENGAGE_SPF_INCLUDE", default="").split()
-_SPF_MECHANISM = r"(include|exists):\S+|ip4:[\d.]+(/\d+)?|ip6:[\da-f:]+(/\d+)?|(a|mx)(:\S+)?"
-for _mechanism in ENGAGE_SPF_INCLUDE:
-    if not re.fullmatch(_SPF_MECHANISM, _mechanism.lower()):
-        raise ImproperlyConfigured(f"ENGAGE_SPF_INCLUDE holds {_mechanism!r}, which is not an SPF mechanism")
-# Seconds a DNS check of a sender domain waits for each record.
-ENGAGE_DNS_TIMEOUT = _float("ENGAGE_DNS_TIMEOUT", 5.0)
-# A PEM file of the certificate authorities that SMTP servers' certificates are checked
-# against instead of the system's (SSL_CERT_FILE changes the system's for the whole process).
-ENGAGE_SMTP_CA_FILE = env.str("ENGAGE_SMTP_CA_FILE", default="")
-if ENGAGE_SMTP_CA_FILE and not Path(ENGAGE_SMTP_CA_FILE).is_file():
-    raise ImproperlyConfigured(f"ENGAGE_SMTP_CA_FILE is not a file: {ENGAGE_SMTP_CA_FILE}")

@@ -17,13 +17,17 @@ urlpatterns = [
     path("healthz", healthz),
     path("admin/", admin.site.urls),
     path("portal/", include("contacts.portal.urls")),
-    path("", include("api.urls")),
-]
-urlpatterns += [
-    path("t/", include("notifications.urls")),
-    path("webhooks/anymail/", include("anymail.urls")),
+    path("inbound/", include("integrations.urls")),
 ]
 
 # System users' password reset ("Forgotten your password?" on the admin's login page);
 # in front, so that the admin's catch-all view does not take its URLs.
 urlpatterns.insert(0, path("", include("notifications.password_reset")))
+
+
+urlpatterns += [
+    path("t/", include("notifications.urls")),
+    path("webhooks/anymail/", include("notifications.webhooks")),
+]
+# The integration API: /api/v1/, its schema and docs, and /oauth/token.
+urlpatterns += [path("", include("api.urls"))]

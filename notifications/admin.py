@@ -351,93 +351,6 @@ class SendQuotaAdmin(OrganizationScopedAdmin):
         super().save_model(request, obj, form, change)
 
 
-class SuppressionForm(forms.ModelForm):
-    class Meta:
-        model = Suppression
-        fields = ["organization", "address", "reason", "note"]
-
-    def clean_address(self) -> str:
-        return normalize(self.cleaned_data["address"])
-
-    def clean(self):
-        cleaned = super().clean()
-        organization, address = organization_of_form(self), cleaned.get("address")
-        listed = Suppression.objects.filter(organization=organization, address=address).exclude(pk=self.instance.pk)
-        if organization is not None and address and listed.exists():
-            self.add_error("address", _("This address is on the suppression list already."))
-        return cleaned
-
-
-@admin.register(Suppression)
-class SuppressionAdmin(OrganizationScopedAdmin):
-    """The addresses no mail goes to. Remove an entry to send to the address again."""
-
-    form = SuppressionForm
-    list_display = ["address", "reason", "note", "created_at"]
-    list_filter = ["reason", "organization"]
-    search_fields = ["address", "note"]
-    date_hierarchy = "created_at"
-
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        # An entry is about one address: to list another, add it.
-        return ["address", "created_at"] if obj is not None else ["created_at"]
-
-
-class ConversationMessageInline(ReadOnlyInline):
-    model = OutboundMessage
-    fk_name = "conversation"
-    fields = ["created_at", "subject", "recipient", "status"]
-    readonly_fields = fields
-    verbose_name_plural = _("mails sent")
-
-
-class ConversationReplyInline(ReadOnlyInline):
-    model = InboundMessage
-    fk_name = "conversation"
-    fields = ["received_at", "from_email", "subject"]
-    readonly_fields = fields
-    verbose_name_plural = _("replies received")
-
-
-@admin.register(Conversation)
-class ConversationAdmin(ReadOnlyScopedAdmin):
-    list_display = ["subject", "contact", "last_message_at", "created_at"]
-    list_filter = ["organization"]
-    search_fields = ["subject", "contact__email", "uuid"]
-    date_hierarchy = "last_message_at"
-    fields = ["organization", "subject", "contact", "uuid", "created_at", "last_message_at"]
-    readonly_fields = fields
-    inlines = [ConversationMessageInline, ConversationReplyInline]
-
-
-@admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyScopedAdmin):
-    list_display = ["subject", "from_email", "conversation", "received_at"]
-    list_filter = ["esp", "organization"]
-    search_fields = ["from_email", "subject", "message_id"]
-    date_hierarchy = "received_at"
-    fields = [
-        "organization", "from_email", "subject", "received_at", "conversation", "in_reply_to", "contact", "esp",
-        "message_id", "text", "html_preview", "header_lines",
-    ]  # fmt: skip
-    readonly_fields = fields
-
-    @admin.display(description=_("HTML"))
-    def html_preview(self, obj: InboundMessage) -> str:
-        if not obj.html:
-            return "—"
-        # A stranger's HTML never runs in the admin's origin.
-        return format_html(
-            '<iframe sandbox srcdoc="{}" style="width: 100%; min-height: 300px; border: 1px solid #ccc;"></iframe>',
-            obj.html,
-        )
-
-    @admin.display(description=_("headers"))
-    def header_lines(self, obj: InboundMessage) -> str:
-        lines = "\n".join(f"{name}: {value}" for name, value in obj.headers)
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", lines)
-
-
 class SenderDomainForm(forms.ModelForm):
     class Meta:
         model = SenderDomain
@@ -550,3 +463,90 @@ class SenderDomainAdmin(OrganizationScopedAdmin):
                 ),
             ),
         )
+
+
+class SuppressionForm(forms.ModelForm):
+    class Meta:
+        model = Suppression
+        fields = ["organization", "address", "reason", "note"]
+
+    def clean_address(self) -> str:
+        return normalize(self.cleaned_data["address"])
+
+    def clean(self):
+        cleaned = super().clean()
+        organization, address = organization_of_form(self), cleaned.get("address")
+        listed = Suppression.objects.filter(organization=organization, address=address).exclude(pk=self.instance.pk)
+        if organization is not None and address and listed.exists():
+            self.add_error("address", _("This address is on the suppression list already."))
+        return cleaned
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(OrganizationScopedAdmin):
+    """The addresses no mail goes to. Remove an entry to send to the address again."""
+
+    form = SuppressionForm
+    list_display = ["address", "reason", "note", "created_at"]
+    list_filter = ["reason", "organization"]
+    search_fields = ["address", "note"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # An entry is about one address: to list another, add it.
+        return ["address", "created_at"] if obj is not None else ["created_at"]
+
+
+class ConversationMessageInline(ReadOnlyInline):
+    model = OutboundMessage
+    fk_name = "conversation"
+    fields = ["created_at", "subject", "recipient", "status"]
+    readonly_fields = fields
+    verbose_name_plural = _("mails sent")
+
+
+class ConversationReplyInline(ReadOnlyInline):
+    model = InboundMessage
+    fk_name = "conversation"
+    fields = ["received_at", "from_email", "subject"]
+    readonly_fields = fields
+    verbose_name_plural = _("replies received")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyScopedAdmin):
+    list_display = ["subject", "contact", "last_message_at", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["subject", "contact__email", "uuid"]
+    date_hierarchy = "last_message_at"
+    fields = ["organization", "subject", "contact", "uuid", "created_at", "last_message_at"]
+    readonly_fields = fields
+    inlines = [ConversationMessageInline, ConversationReplyInline]
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyScopedAdmin):
+    list_display = ["subject", "from_email", "conversation", "received_at"]
+    list_filter = ["esp", "organization"]
+    search_fields = ["from_email", "subject", "message_id"]
+    date_hierarchy = "received_at"
+    fields = [
+        "organization", "from_email", "subject", "received_at", "conversation", "in_reply_to", "contact", "esp",
+        "message_id", "text", "html_preview", "header_lines",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=_("HTML"))
+    def html_preview(self, obj: InboundMessage) -> str:
+        if not obj.html:
+            return "—"
+        # A stranger's HTML never runs in the admin's origin.
+        return format_html(
+            '<iframe sandbox srcdoc="{}" style="width: 100%; min-height: 300px; border: 1px solid #ccc;"></iframe>',
+            obj.html,
+        )
+
+    @admin.display(description=_("headers"))
+    def header_lines(self, obj: InboundMessage) -> str:
+        lines = "\n".join(f"{name}: {value}" for name, value in obj.headers)
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", lines)

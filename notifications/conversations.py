@@ -45,10 +45,23 @@ def touch(conversation: Conversation, *, at: datetime | None = None) -> None:
 
 
 def reply_headers(conversation: Conversation) -> dict[str, str]:
-    """Reply-To with the conversation's id (ENGAGE_REPLY_ADDRESS "replies@in.example.org"
+    """Headers of a mail that continues the conversation: In-Reply-To and References (the
+    latest Message-IDs sent and received), so that mail programs show one thread, and
+    Reply-To with the conversation's id (ENGAGE_REPLY_ADDRESS "replies@in.example.org"
     gives "replies+<uuid>@in.example.org"), so that a reply finds its conversation even
     when the mail program drops In-Reply-To."""
-    if not settings.ENGAGE_REPLY_ADDRESS:
-        return {}
-    local, domain = settings.ENGAGE_REPLY_ADDRESS.split("@")
-    return {"Reply-To": f"{local}+{conversation.uuid}@{domain}"}
+    headers: dict[str, str] = {}
+    thread = _thread_ids(conversation)
+    if thread:
+        headers.update({"In-Reply-To": thread[-1], "References": " ".join(thread)})
+    if settings.ENGAGE_REPLY_ADDRESS:
+        local, domain = settings.ENGAGE_REPLY_ADDRESS.split("@")
+        headers["Reply-To"] = f"{local}+{conversation.uuid}@{domain}"
+    return headers
+
+
+def _thread_ids(conversation: Conversation, *, limit: int = 10) -> list[str]:
+    """The conversation's last Message-IDs, oldest first (replies without one are skipped)."""
+    sent = conversation.messages.exclude(message_id="").values_list("created_at", "message_id")
+    received = conversation.replies.exclude(message_id__startswith="<sha256:").values_list("received_at", "message_id")
+    return [message_id for _, message_id in sorted([*sent[:50], *received[:50]])[-limit:]]

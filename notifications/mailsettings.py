@@ -20,6 +20,7 @@ from django.core.mail import get_connection
 
 from contacts.models import Organization
 from engage import crypto
+from engage.lib import memo
 from notifications.models import MailSettings
 
 SMTP_BACKEND = "notifications.backends.EmailBackend"
@@ -52,6 +53,12 @@ def settings_row(organization: Organization | None) -> MailSettings | None:
 
 
 def effective(organization: Organization | None) -> Effective:
+    return memo.remembered(
+        ("mail settings", organization.pk if organization else None), lambda: _effective(organization)
+    )
+
+
+def _effective(organization: Organization | None) -> Effective:
     own = settings_row(organization) if organization is not None else None
     if own is not None and not own.use_host_settings:
         return _from_row(own, "organization")

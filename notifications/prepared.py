@@ -7,6 +7,7 @@ CSS is inlined (css-inline) because many mail programs ignore <style> blocks.
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 from dataclasses import dataclass, field
@@ -18,10 +19,11 @@ from django.template import Context
 from django.urls import reverse
 from django.utils.html import format_html, strip_tags
 
-from automations.dynamic import ENGINE, check_template, template_data
+from automations.dynamic import check_template, compiled, template_data
 from contacts.mails import portal_url
 from contacts.models import Contact
 from contacts.tokens import make_unsubscribe_token
+from engage.lib import memo
 from notifications.models import PreparedMessage, PreparedMessageVariant
 from notifications.services import RenderedMail
 
@@ -49,10 +51,17 @@ def check_variant(variant: PreparedMessageVariant) -> None:
 
 
 def variant_for(message: PreparedMessage, language: str | None) -> PreparedMessageVariant:
-    variants = list(message.variants.all())
+    variants = memo.remembered(("variants", message.pk), lambda: list(message.variants.all()))
     if not variants:
         raise ValidationError(f"The prepared message “{message.name}” has no language variant.")
     return next((v for v in variants if v.language == language), variants[0])
+
+
+def _recent_transactions(contact: Contact) -> list[dict[str, Any]]:
+    return [
+        {"type": t.type, "data": t.data, "occurred_at": t.occurred_at.isoformat()}
+        for t in contact.transactions.order_by("-occurred_at")[:RECENT_TRANSACTIONS]
+    ]
 
 
 def render_prepared(
@@ -68,10 +77,8 @@ def render_prepared(
     variant = variant_for(message, contact.language if contact else None)
     data = template_data(contact=contact, event=event, organization=message.organization)
     if contact is not None:
-        data["transactions"] = [
-            {"type": t.type, "data": t.data, "occurred_at": t.occurred_at.isoformat()}
-            for t in contact.transactions.order_by("-occurred_at")[:RECENT_TRANSACTIONS]
-        ]
+        # A callable: the template language calls it only if the text uses it.
+        data["transactions"] = functools.partial(_recent_transactions, contact)
     data.update(extra or {})
     headers: dict[str, str] = {}
     if message.is_marketing and contact is not None and to_contact:
@@ -95,7 +102,7 @@ def unsubscribe_url(contact: Contact) -> str:
 
 
 def _render(template: str, data: dict, *, autoescape: bool) -> str:
-    return ENGINE.from_string(template).render(Context(data, autoescape=autoescape))
+    return compiled(template).render(Context(data, autoescape=autoescape))
 
 
 def _html(variant: PreparedMessageVariant, data: dict) -> str:

@@ -15,6 +15,8 @@ import logging
 import re
 import smtplib
 import socket
+import ssl
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -231,6 +233,7 @@ def _postpone(messages: list[OutboundMessage], token, wait: timedelta) -> None:
 
 def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
     sent = 0
+    renewed, held = time.monotonic(), {message.pk for message in messages}
     try:
         connection.open()
     except Exception as exc:  # the server is unreachable: every message of the batch waits
@@ -240,8 +243,12 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
         return 0
     try:
         for message in messages:
-            if not _still_ours(message, token):
-                continue  # the lease ran out and another sender took it: it sends it, not us
+            # The task's timeout is shorter than a lease (engage.E002); a batch that still
+            # takes long renews its lease, and skips what another sender took meanwhile.
+            if time.monotonic() - renewed > settings.ENGAGE_RUN_LEASE_SECONDS / 4:
+                renewed, held = time.monotonic(), _renew_lease(token)
+            if message.pk not in held:
+                continue
             try:
                 provider_id = _send_one(message, connection)
             except Exception as exc:
@@ -296,14 +303,11 @@ def send_test_mail(*, organization: Organization | None, to: str) -> tuple[bool,
     )
 
 
-def _still_ours(message: OutboundMessage, token) -> bool:
-    """Renew this message's lease right before sending it; False if it is no longer ours."""
-    lease = timezone.now() + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
-    return bool(
-        OutboundMessage.objects.filter(pk=message.pk, claim_token=token, status=OutboundMessage.Status.SENDING).update(
-            lease_expires_at=lease
-        )
-    )
+def _renew_lease(token) -> set[int]:
+    """Renew the lease of what this sender still holds; returns those messages' ids."""
+    held = OutboundMessage.objects.filter(claim_token=token, status=OutboundMessage.Status.SENDING)
+    held.update(lease_expires_at=timezone.now() + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS))
+    return set(held.values_list("pk", flat=True))
 
 
 def _send_one(message: OutboundMessage, connection) -> str:
@@ -364,6 +368,9 @@ def classify_send_error(exc: Exception) -> PermanentError | TransientError:
         if status is None or status == 429 or status >= 500:
             return TransientError(f"ESP error {status or ''}: {exc}".strip())
         return PermanentError(f"ESP error {status}: {exc}")
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        # Say so: an untrusted or expired certificate is fixed by an administrator, not by waiting.
+        return TransientError(f"TLS error: {exc}")
     if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError)):
         return TransientError(f"Mail server unreachable: {exc}")
     if isinstance(exc, OSError):

@@ -44,6 +44,16 @@ def _tasks_run_inline(monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", True)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Every test starts with an empty cache. The database cache is rolled back with each
+    test's database; Redis keeps its keys between tests and runs, so it is emptied."""
+    if settings.REDIS_URL:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
 @pytest.fixture
 def alice_org(db):
     return OrganizationFactory(name="Alice Org", slug="alice")

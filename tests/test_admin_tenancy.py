@@ -45,6 +45,29 @@ def make_message(org):
     )
 
 
+def make_suppression(org):
+    from notifications.models import Suppression
+
+    return Suppression.objects.create(organization=org, address=f"bounced@{org.slug}.example")
+
+
+def make_conversation(org):
+    from notifications.conversations import conversation_for
+
+    return conversation_for(organization=org, conversation_id=None, subject=f"{org.slug} order")
+
+
+def make_reply(org):
+    from django.utils import timezone
+
+    from notifications.models import InboundMessage
+
+    return InboundMessage.objects.create(
+        organization=org, esp="postmark", message_id=f"<reply@{org.slug}.example>", from_email="a@example.com",
+        subject=f"Re: {org.slug} order", received_at=timezone.now(),
+    )  # fmt: skip
+
+
 def make_user(org):
     return UserFactory(organization=org, username=f"{org.slug}-user")
 
@@ -107,6 +130,52 @@ def make_send_quota(org):
     return SendQuota.objects.create(organization=org, mails_per_minute=100, tokens=100, updated_at=timezone.now())
 
 
+def make_salesforce_connection(org):
+    from integrations.models import SalesforceConnection
+
+    return SalesforceConnection.objects.create(
+        organization=org, name=f"{org.slug} CRM", salesforce_organization_id="00D7Q000004JkLm"
+    )
+
+
+def make_salesforce_notification(org):
+    from integrations.models import SalesforceNotification
+
+    return SalesforceNotification.objects.create(
+        organization=org, connection=make_salesforce_connection(org), notification_id=f"04l{org.slug}"[:18],
+        object_type="Case", object_id="5007Q00000Bx3kPQAR", status="no_contact",
+    )  # fmt: skip
+
+
+def make_webhook_endpoint(org):
+    from integrations.models import WebhookEndpoint
+    from integrations.services import add_webhook_secret
+
+    endpoint = WebhookEndpoint.objects.create(organization=org, name=f"{org.slug} ERP")
+    add_webhook_secret(endpoint=endpoint)
+    return endpoint
+
+
+def make_inbound_notification(org):
+    from integrations.models import InboundNotification
+
+    return InboundNotification.objects.create(
+        organization=org, source="webhook", webhook_id=f"msg_{org.slug}", payload={"x": 1}, status="no_contact"
+    )
+
+
+def make_activecampaign_connection(org):
+    from integrations.models import ActiveCampaignConnection
+
+    return ActiveCampaignConnection.objects.create(organization=org, api_url=f"https://{org.slug}.api-us1.com")
+
+
+def make_sender_domain(org):
+    from notifications.models import SenderDomain
+
+    return SenderDomain.objects.create(organization=org, domain=f"{org.slug}.example")
+
+
 def make_api_key(org):
     from api.credentials import create_api_key
 
@@ -119,35 +188,6 @@ def make_oauth_client(org):
     return create_oauth_client(organization=org, name=f"{org.slug} client")[0]
 
 
-def make_suppression(org):
-    from notifications.models import Suppression
-
-    return Suppression.objects.create(organization=org, address=f"bounced@{org.slug}.example")
-
-
-def make_conversation(org):
-    from notifications.conversations import conversation_for
-
-    return conversation_for(organization=org, conversation_id=None, subject=f"{org.slug} order")
-
-
-def make_reply(org):
-    from django.utils import timezone
-
-    from notifications.models import InboundMessage
-
-    return InboundMessage.objects.create(
-        organization=org, esp="postmark", message_id=f"<reply@{org.slug}.example>", from_email="a@example.com",
-        subject=f"Re: {org.slug} order", received_at=timezone.now(),
-    )  # fmt: skip
-
-
-def make_sender_domain(org):
-    from notifications.models import SenderDomain
-
-    return SenderDomain.objects.create(organization=org, domain=f"{org.slug}.example")
-
-
 PAGES = {
     "contacts.organization": the_organization,
     "contacts.user": make_user,
@@ -156,6 +196,9 @@ PAGES = {
     "automations.event": make_event,
     "automations.run": make_run,
     "notifications.outboundmessage": make_message,
+    "notifications.suppression": make_suppression,
+    "notifications.conversation": make_conversation,
+    "notifications.inboundmessage": make_reply,
     "contacts.tag": make_tag,
     "contacts.group": make_group,
     "contacts.attributedefinition": make_attribute,
@@ -166,12 +209,14 @@ PAGES = {
     "notifications.mailsettings": make_mail_settings,
     "notifications.preparedmessage": make_prepared_message,
     "notifications.sendquota": make_send_quota,
+    "integrations.salesforceconnection": make_salesforce_connection,
+    "integrations.salesforcenotification": make_salesforce_notification,
+    "integrations.webhookendpoint": make_webhook_endpoint,
+    "integrations.inboundnotification": make_inbound_notification,
+    "integrations.activecampaignconnection": make_activecampaign_connection,
+    "notifications.senderdomain": make_sender_domain,
     "api.apikey": make_api_key,
     "api.oauthclient": make_oauth_client,
-    "notifications.suppression": make_suppression,
-    "notifications.conversation": make_conversation,
-    "notifications.inboundmessage": make_reply,
-    "notifications.senderdomain": make_sender_domain,
 }
 
 

@@ -14,9 +14,16 @@ import time_machine
 from django.utils import timezone
 
 from automations.events import EventType
-from automations.models import Event
+from automations.models import Automation, Event
+from automations.services import dispatch_due_runs
 from notifications.conversations import conversation_for
-from notifications.models import Conversation, InboundMessage, OutboundMessage
+from notifications.models import (
+    Conversation,
+    InboundMessage,
+    OutboundMessage,
+    PreparedMessage,
+    PreparedMessageVariant,
+)
 from notifications.services import RenderedMail, enqueue_mail
 from tests.factories import ContactFactory
 
@@ -184,3 +191,29 @@ def test_a_late_reply_to_a_mail_outside_conversations_joins_nothing(client, alic
     assert InboundMessage.objects.get().conversation is None
     assert not Conversation.objects.exists()
     assert not Event.objects.exists()
+
+
+def test_mails_of_a_conversation_thread_under_its_last_message(alice_org, sent, conversation, client):
+    post_postmark(client, postmark_reply(references=sent.message_id))
+    reply = InboundMessage.objects.get()
+    mail = RenderedMail(subject="Re: Summer deals", text="It ships tomorrow.")
+    answer = enqueue_mail(organization=alice_org, to="alice@example.com", mail=mail, conversation=conversation)
+    assert answer.headers["In-Reply-To"] == reply.message_id
+    assert answer.headers["References"] == f"{sent.message_id} {reply.message_id}"
+
+
+def test_an_automation_answering_a_reply_answers_in_its_conversation(client, alice_org, sent, conversation, contact):
+    answer = PreparedMessage.objects.create(organization=alice_org, name="Thanks", is_marketing=False)
+    PreparedMessageVariant.objects.create(message=answer, language="en", subject="We got it", text_body="Thanks!")
+    PreparedMessageVariant.objects.create(message=answer, language="de", subject="Erhalten", text_body="Danke!")
+    automation = Automation(
+        organization=alice_org, name="thank", event_type=EventType.MESSAGE_REPLY,
+        job_type="send_prepared_message_contact", job_params={"message": answer.pk},
+    )  # fmt: skip
+    automation.full_clean()
+    automation.save()
+    post_postmark(client, postmark_reply(references=sent.message_id))
+    dispatch_due_runs()
+    thanks = OutboundMessage.objects.exclude(pk=sent.pk).get()
+    assert thanks.conversation == conversation
+    assert thanks.headers["In-Reply-To"] == InboundMessage.objects.get().message_id

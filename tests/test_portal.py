@@ -211,6 +211,25 @@ def test_registration_creates_the_contact_and_subscribes(client, news, alice_org
     assert {"contact_created", "registered", "subscribed"} <= types
 
 
+def test_registering_an_existing_address_mails_its_owner_and_says_nothing(
+    client, erika, news, smtp_server, django_capture_on_commit_callbacks
+):
+    form = {"email": "ERIKA@example.com", "first_name": "Mallory", f"group_{news.pk}": "on"}
+    new = {**form, "email": "new-person@example.com"}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_existing = client.post("/portal/alice/register/", form, follow=True)
+        answer_new = client.post("/portal/alice/register/", new, follow=True)
+        client.post("/portal/alice/register/", form)  # again: no second mail within the hour
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert csrf.sub("", answer_existing.content.decode()) == csrf.sub("", answer_new.content.decode())
+    erika.refresh_from_db()
+    assert erika.first_name != "Mallory"
+    assert not Membership.objects.filter(contact=erika).exists()
+    [mail] = [m for m in smtp_server.messages if m["To"] == "erika@example.com"]
+    assert "already have an account" in mail["Subject"]
+    assert "/portal/alice/login/" in mail.get_body(("plain",)).get_content()
+
+
 def test_double_opt_in_counts_only_after_confirmation(
     client, erika, alice_org, smtp_server, django_capture_on_commit_callbacks
 ):

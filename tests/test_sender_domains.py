@@ -371,3 +371,16 @@ def test_dkim_keys_survive_a_key_rotation(alice_org, settings):
         assert domain.private_key_pem() == pem
     finally:
         crypto._fernet.cache_clear()
+
+
+def test_the_host_admin_adds_a_domain_for_an_organization(client, host_admin, alice_org):
+    SenderDomain.objects.create(organization=alice_org, domain="alice.example")
+    client.force_login(host_admin)
+    url = reverse("admin:notifications_senderdomain_add")
+    duplicate = client.post(url, {"organization": alice_org.pk, "domain": "alice.example", "dkim_selector": "engage"})
+    assert duplicate.context["adminform"].form.errors["domain"] == ["This organization has added this domain already."]
+    no_organization = client.post(url, {"domain": "news.example", "dkim_selector": "engage"})
+    assert "organization" in no_organization.context["adminform"].form.errors
+    added = client.post(url, {"organization": alice_org.pk, "domain": "news.example", "dkim_selector": "engage"})
+    assert added.status_code == 302
+    assert SenderDomain.objects.get(domain="news.example").organization == alice_org

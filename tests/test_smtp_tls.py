@@ -118,3 +118,13 @@ def test_the_servers_answer_over_tls_decides_retry_or_failure(
     assert len(starttls_server.inbox.raw) == (1 if reply is None else 0)
     if status == OutboundMessage.Status.QUEUED:
         assert message.next_attempt_at is not None  # retried later
+
+
+def test_an_untrusted_certificate_in_the_outbox_is_a_tls_error_retried_later(alice_org, starttls_server, settings):
+    settings.ENGAGE_SMTP_CA_FILE = ""
+    use_server(alice_org, starttls_server)
+    with pytest.raises(TransientError, match=r"TLS error: .*CERTIFICATE_VERIFY_FAILED"):
+        send_mail(organization=alice_org, to="a@example.com", mail=MAIL)
+    message = OutboundMessage.objects.get()
+    assert message.status == OutboundMessage.Status.QUEUED and message.error.startswith("TLS error:")
+    assert starttls_server.inbox.raw == []

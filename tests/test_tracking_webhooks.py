@@ -275,10 +275,27 @@ def test_a_report_that_arrives_before_we_record_the_send_is_kept(alice_org, monk
     assert message.provider_message_id
 
 
-def test_a_missing_webhook_secret_is_a_warning_outside_development(settings):
+def test_a_missing_webhook_secret_is_a_deployment_warning(settings):
+    from django.core.checks import run_checks
+
     from notifications.checks import webhook_secret_check
 
-    settings.DEBUG, settings.ANYMAIL = False, {}
+    settings.ANYMAIL = {}
+    assert "notifications.W001" in [w.id for w in run_checks(include_deployment_checks=True)]
     assert [w.id for w in webhook_secret_check(None)] == ["notifications.W001"]
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     assert webhook_secret_check(None) == []
+
+
+@pytest.mark.parametrize(
+    ("esp", "body"),
+    [("postmark", "not json"), ("postmark", "[]"), ("sparkpost", '{"msys": 1}'), ("sparkpost", "[{}]")],
+)
+def test_a_malformed_authenticated_post_is_a_400_not_a_500(client, db, esp, body):
+    client.raise_request_exception = False
+    response = client.post(
+        f"/webhooks/anymail/{esp}/tracking/", body, content_type="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(SECRET.encode()).decode(),
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert not TrackingEvent.objects.exists()

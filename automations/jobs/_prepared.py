@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from automations.dynamic import check_template, render_text
 from automations.jobs.base import JobContext, JobParameters
 from engage.errors import PermanentError
-from notifications.models import PreparedMessage
+from notifications.conversations import conversation_for
+from notifications.models import Conversation, PreparedMessage
 from notifications.prepared import render_prepared
 from notifications.services import enqueue_mail
 
@@ -33,14 +36,15 @@ class AddressParameters(MessageParameters):
         return address
 
 
-def send(context: JobContext, *, to: str, contact=None) -> dict:
+def send(context: JobContext, *, to: str, contact=None, extra: dict | None = None) -> dict:
+    """Render the chosen message (`extra`: more values for its dynamic text) and queue it."""
     message = context.related(PreparedMessage, "message")
     try:
         validate_email(to)
     except forms.ValidationError as exc:
         raise PermanentError(f"“{to}” is not an e-mail address.") from exc
     to_contact = contact is not None and to.lower() == contact.email.lower()
-    prepared = render_prepared(message, contact=contact, event=context.event, to_contact=to_contact)
+    prepared = render_prepared(message, contact=contact, event=context.event, extra=extra, to_contact=to_contact)
     outbound = enqueue_mail(
         organization=context.organization,
         to=to,
@@ -49,8 +53,24 @@ def send(context: JobContext, *, to: str, contact=None) -> dict:
         run=context.run,
         from_email=prepared.from_email or None,
         headers=prepared.headers,
+        conversation=_conversation_of_event(context, prepared.mail.subject, contact if to_contact else None),
     )
     return {"message_id": outbound.pk, "prepared_message": message.name, "recipient": to}
+
+
+def _conversation_of_event(context: JobContext, subject: str, contact) -> Conversation | None:
+    """A mail to the contact about a conversation (a reply received) answers in it: the
+    conversation the event names if it is still open, else a new one. None otherwise."""
+    if contact is None:
+        return None
+    payload = context.event.payload if context.event else {}
+    try:
+        conversation_id = uuid.UUID(str(payload.get("conversation")))
+    except ValueError:
+        return None
+    return conversation_for(
+        organization=context.organization, conversation_id=conversation_id, subject=subject, contact=contact
+    )
 
 
 def address(context: JobContext) -> str:

@@ -14,6 +14,7 @@ from django import forms
 
 from automations import events
 from engage.errors import PermanentError
+from engage.lib import memo
 
 if TYPE_CHECKING:
     from automations.models import Automation, Event, Run
@@ -66,7 +67,11 @@ class JobContext:
 
     def related(self, model, param: str):
         """The object a parameter names (by id), in this organization, or a permanent error."""
-        obj = model.objects.filter(organization=self.organization, pk=self.params.get(param)).first()
+        pk = self.params.get(param)
+        obj = memo.remembered(
+            ("related", model._meta.label, self.organization.pk, pk),
+            lambda: model.objects.filter(organization=self.organization, pk=pk).first(),
+        )
         if obj is None:
             raise PermanentError(f"The {model._meta.verbose_name} chosen for this job no longer exists.")
         return obj

@@ -1,0 +1,437 @@
+"""The jobs of the integrations, end to end: inbound message → event → run → job → outcome."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from automations.models import Automation, Run
+from automations.services import dispatch_due_runs, record_event
+from contacts import services as contacts
+from contacts.models import AttributeDefinition, Contact, Transaction
+from engage import crypto
+from integrations import activecampaign
+from integrations.models import ActiveCampaignConnection, SalesforceConnection
+from integrations.tokens import InvalidToken, read_invitation_token
+from notifications.models import OutboundMessage, PreparedMessage, PreparedMessageVariant
+from tests.conftest import free_port
+from tests.factories import ContactFactory
+from tests.payloads import SALESFORCE_ORG_ID, fixture
+
+
+def automation_for(org, job_type, event_type="salesforce_message", **params) -> Automation:
+    automation = Automation(
+        organization=org, name=job_type, event_type=event_type, job_type=job_type, job_params=params
+    )
+    automation.full_clean()
+    automation.save()
+    return automation
+
+
+def deliver_salesforce(client, org, name: str) -> None:
+    connection, _ = SalesforceConnection.objects.get_or_create(
+        organization=org, name="CRM", defaults={"salesforce_organization_id": SALESFORCE_ORG_ID}
+    )
+    url = f"/inbound/salesforce/{connection.token}/"
+    assert client.post(url, fixture(name), content_type="text/xml").status_code == 200
+    dispatch_due_runs()
+
+
+# --- Add to directory -------------------------------------------------------------------
+DIRECTORY = {
+    "email": "{{ event.payload.fields.Email }}",
+    "first_name": "{{ event.payload.fields.FirstName }}",
+    "last_name": "{{ event.payload.fields.LastName }}",
+    "mapping": json.dumps(
+        {
+            "customer_number": "{{ event.payload.fields.Kundennummer__c }}",
+            "city": "{{ event.payload.fields.MailingCity }}",
+        }
+    ),
+    "save_as": "attributes",
+    "transaction_type": "",
+}
+
+
+def test_salesforce_contacts_are_added_to_the_directory_with_embedded_data(client, alice_org):
+    automation = automation_for(alice_org, "add_to_directory", **DIRECTORY)
+    deliver_salesforce(client, alice_org, "salesforce_outbound_contacts.xml")
+    runs = Run.objects.filter(automation=automation)
+    assert [run.status for run in runs] == ["succeeded"] * 3, [run.error for run in runs]
+    jana = Contact.objects.get(organization=alice_org, email="jana.mueller@example.de")
+    assert (jana.first_name, jana.last_name) == ("Jana", "Müller")
+    assert jana.attributes == {"customer_number": "K-100234", "city": "Zürich"}
+    lea = Contact.objects.get(organization=alice_org, email="lea.frei@example.org")
+    assert lea.attributes == {"customer_number": "", "city": ""}  # a Lead has neither field
+    run = runs.get(contact=jana)
+    assert run.output["fields"] == {"customer_number": "K-100234", "city": "Zürich"}
+
+
+def test_a_defined_attribute_gets_its_type_checked(client, alice_org):
+    AttributeDefinition.objects.create(organization=alice_org, key="customer_number", label="Number", type="number")
+    automation = automation_for(alice_org, "add_to_directory", **DIRECTORY)
+    deliver_salesforce(client, alice_org, "salesforce_outbound_contacts.xml")
+    run = Run.objects.get(automation=automation, contact__email="jana.mueller@example.de")
+    assert run.status == "failed"
+    assert "“K-100234” is not a valid Number" in run.error
+    assert "customer_number" not in Contact.objects.get(email="jana.mueller@example.de").attributes
+
+
+def test_a_missing_required_value_fails_the_run_and_says_which(client, alice_org):
+    automation = automation_for(alice_org, "add_to_directory", **DIRECTORY)
+    deliver_salesforce(client, alice_org, "salesforce_outbound_case.xml")  # a Case has no FirstName
+    run = Run.objects.get(automation=automation)
+    assert run.status == "failed"
+    assert "The e-mail address is required" in run.error
+    assert "{{ event.payload.fields.Email }}" in run.error
+
+
+def test_fields_are_saved_as_a_transaction_on_an_existing_contact(alice_org):
+    jana = ContactFactory(organization=alice_org, email="jana.mueller@example.de", first_name="J")
+    params = {**DIRECTORY, "save_as": "transaction", "transaction_type": "crm_update"}
+    automation = automation_for(alice_org, "add_to_directory", event_type="manual", **params)
+    payload = {"fields": {"Email": "Jana.Mueller@example.de", "FirstName": "Jana", "LastName": "Müller",
+                          "Kundennummer__c": "K-1", "MailingCity": "Bern"}}  # fmt: skip
+    record_event(organization=alice_org, type="manual", contact=jana, payload=payload)
+    dispatch_due_runs()
+    assert Run.objects.get(automation=automation).status == "succeeded"
+    transaction = Transaction.objects.get(contact=jana)
+    assert (transaction.type, transaction.data) == ("crm_update", {"customer_number": "K-1", "city": "Bern"})
+    jana.refresh_from_db()
+    assert (jana.first_name, jana.attributes) == ("Jana", {})
+
+
+def test_a_transaction_needs_an_existing_contact(alice_org):
+    params = {**DIRECTORY, "save_as": "transaction", "transaction_type": "crm_update"}
+    automation = automation_for(alice_org, "add_to_directory", event_type="manual", **params)
+    payload = {"fields": {"Email": "new@example.com", "FirstName": "N", "LastName": "N"}}
+    record_event(organization=alice_org, type="manual", contact=ContactFactory(organization=alice_org), payload=payload)
+    dispatch_due_runs()
+    run = Run.objects.get(automation=automation)
+    assert run.status == "failed" and "No contact has the e-mail address new@example.com" in run.error
+    assert not Contact.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"mapping": "{not json"}, "Not valid JSON"),
+        ({"mapping": '{"bad key": "x"}'}, "bad key"),
+        ({"mapping": '{"a": 1}'}, "JSON object of names and texts"),
+        ({"first_name": "{% if event.payload %}"}, "Invalid dynamic text"),
+        ({"save_as": "transaction", "transaction_type": ""}, "Name the transaction type"),
+        ({"email": ""}, "required"),
+    ],
+)
+def test_directory_parameters_are_checked(alice_org, change, message):
+    automation = Automation(organization=alice_org, name="x", event_type="salesforce_message",
+                            job_type="add_to_directory", job_params={**DIRECTORY, **change})  # fmt: skip
+    with pytest.raises(Exception, match=message):
+        automation.full_clean()
+
+
+# --- Distribute invitation --------------------------------------------------------------
+@pytest.fixture
+def survey_mail(alice_org):
+    message = PreparedMessage.objects.create(
+        organization=alice_org, name="Survey", from_email="service@alice.example", is_marketing=False
+    )
+    PreparedMessageVariant.objects.create(
+        message=message,
+        language="en",
+        subject="How did we do, {{ contact.first_name }}?",
+        text_body="Case {{ event.payload.fields.CaseNumber }}: {{ invitation_link }}",
+    )
+    return message
+
+
+def test_a_closed_case_sends_a_survey_invitation_with_a_personal_link(client, alice_org, survey_mail, smtp_server):
+    link = "https://survey.example.com/jfe/form/SV_1?case={{ event.payload.fields.CaseNumber }}"
+    automation = automation_for(alice_org, "distribute_invitation", message=survey_mail.pk, link=link)
+    deliver_salesforce(client, alice_org, "salesforce_outbound_case.xml")
+    run = Run.objects.get(automation=automation)
+    assert run.status == "succeeded", run.error
+    [mail] = smtp_server.messages
+    assert mail["To"] == "jana.mueller@example.de"
+    body = mail.get_content()
+    assert body.startswith("Case 00001042: https://survey.example.com/jfe/form/SV_1?case=00001042&engage_token=")
+    sent_link = body.split(": ", 1)[1].strip()
+    assert sent_link == run.output["invitation_link"]
+    token = parse_qs(urlsplit(sent_link).query)["engage_token"][0]
+    invitation = read_invitation_token(token)
+    jana = Contact.objects.get(email="jana.mueller@example.de")
+    assert (invitation.organization_id, invitation.contact_id, invitation.automation_id) == (
+        alice_org.pk, jana.pk, automation.pk
+    )  # fmt: skip
+
+
+def test_each_contact_gets_its_own_link_and_a_changed_token_is_refused(client, alice_org, survey_mail):
+    automation = automation_for(alice_org, "distribute_invitation", message=survey_mail.pk, link="https://s.example/x")
+    deliver_salesforce(client, alice_org, "salesforce_outbound_contacts.xml")
+    links = {run.output["invitation_link"] for run in Run.objects.filter(automation=automation)}
+    assert len(links) == 3
+    assert OutboundMessage.objects.filter(organization=alice_org).count() == 3
+    token = parse_qs(urlsplit(links.pop()).query)["engage_token"][0]
+    with pytest.raises(InvalidToken):
+        read_invitation_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+
+
+def test_a_link_that_renders_to_no_address_fails_the_run(alice_org, survey_mail):
+    automation = automation_for(
+        alice_org, "distribute_invitation", event_type="manual", message=survey_mail.pk,
+        link="https://{{ event.payload.host }}",
+    )  # fmt: skip
+    record_event(organization=alice_org, type="manual", contact=ContactFactory(organization=alice_org), payload={})
+    dispatch_due_runs()
+    run = Run.objects.get(automation=automation)
+    assert run.status == "failed" and "not an http(s) address" in run.error
+    assert not OutboundMessage.objects.exists()
+
+
+def test_invitation_parameters_are_checked(alice_org, charlie_org, survey_mail):
+    params = {"message": survey_mail.pk, "link": "ftp://x"}
+    automation = Automation(organization=alice_org, name="x", event_type="salesforce_message",
+                            job_type="distribute_invitation", job_params=params)  # fmt: skip
+    with pytest.raises(Exception, match="http://"):
+        automation.full_clean()
+    automation.job_params["link"] = "https://survey.example.com"
+    survey_mail.variants.update(text_body="No link here")
+    with pytest.raises(Exception, match="invitation_link"):
+        automation.full_clean()
+    automation.organization = charlie_org  # another organization's prepared message is no choice
+    with pytest.raises(Exception, match="valid choice"):
+        automation.full_clean()
+
+
+# --- Start external automation (ActiveCampaign) -----------------------------------------
+class FakeActiveCampaign(BaseHTTPRequestHandler):
+    """ActiveCampaign's API v3 as far as the job uses it, answering with recorded bodies."""
+
+    received: list = []
+    tags: dict = {}
+    fail: dict = {}  # path → (status, body)
+    delay = 0.0
+
+    def do_GET(self):
+        self._answer()
+
+    def do_POST(self):
+        self._answer()
+
+    def _answer(self):
+        path = urlsplit(self.path).path
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        FakeActiveCampaign.received.append(
+            {"method": self.command, "path": self.path, "token": self.headers["Api-Token"],
+             "json": json.loads(body) if body else None}
+        )  # fmt: skip
+        time.sleep(FakeActiveCampaign.delay)
+        status, answer = FakeActiveCampaign.fail.get(path) or self._route(path, body)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(answer if isinstance(answer, bytes) else json.dumps(answer).encode())
+
+    def _route(self, path, body):
+        if path == "/api/3/contact/sync":
+            return 201, fixture("activecampaign_contact_sync_response.json")
+        if path == "/api/3/tags" and self.command == "GET":
+            search = parse_qs(urlsplit(self.path).query)["search"][0]
+            return 200, {"tags": [{"id": i, "tag": t} for t, i in FakeActiveCampaign.tags.items() if search in t]}
+        if path == "/api/3/tags":
+            name = json.loads(body)["tag"]["tag"]
+            FakeActiveCampaign.tags[name] = str(100 + len(FakeActiveCampaign.tags))
+            return 201, {"tag": {"id": FakeActiveCampaign.tags[name], "tag": name}}
+        if path == "/api/3/contactTags":
+            return 201, fixture("activecampaign_contact_tag_response.json")
+        if path == "/api/3/contactAutomations":
+            return 201, {"contactAutomation": {**json.loads(body)["contactAutomation"], "id": "77"}}
+        return 404, fixture("activecampaign_error_404.json")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def ac_server(settings):
+    settings.ENGAGE_HTTP_ALLOW_PRIVATE = True  # the fake ActiveCampaign lives on loopback
+    FakeActiveCampaign.received, FakeActiveCampaign.tags, FakeActiveCampaign.fail = [], {"oxas-sync": "16"}, {}
+    FakeActiveCampaign.delay = 0.0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeActiveCampaign)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def connect(org, url: str) -> ActiveCampaignConnection:
+    return ActiveCampaignConnection.objects.create(
+        organization=org, api_url=url, api_key_encrypted=crypto.encrypt("ac-key-123")
+    )
+
+
+@pytest.fixture
+def jana(alice_org):
+    contact = ContactFactory(
+        organization=alice_org, email="jana.mueller@example.de", first_name="Jana", last_name="Müller",
+        phone="+41441234567", external_ref="K-100234", language="de",
+    )  # fmt: skip
+    contacts.add_tag(contact=contact, name="oxas-sync")
+    contacts.add_tag(contact=contact, name="oxas-kunde-premium")
+    return contact
+
+
+START = {
+    "automation": "42",
+    "apply_tags": True,
+    "field_values": '{"1": "{{ contact.external_ref }}", "4": "{{ contact.language }}"}',
+}
+
+
+def start(org, contact, **params) -> Run:
+    automation = automation_for(org, "start_external_automation", event_type="external_notification", **params)
+    record_event(organization=org, type="external_notification", contact=contact, payload={"type": "order"})
+    dispatch_due_runs()
+    return Run.objects.get(automation=automation)
+
+
+def test_the_contact_is_synced_tagged_and_started_in_the_activecampaign_automation(alice_org, jana, ac_server):
+    connect(alice_org, ac_server)
+    run = start(alice_org, jana, **START)
+    assert run.status == "succeeded", run.error
+    calls = [(r["method"], urlsplit(r["path"]).path, r["json"]) for r in FakeActiveCampaign.received]
+    assert calls[0] == ("POST", "/api/3/contact/sync", json.loads(fixture("activecampaign_contact_sync_request.json")))
+    [created] = [body for method, path, body in calls if (method, path) == ("POST", "/api/3/tags")]
+    recorded = json.loads(fixture("activecampaign_tag_create_request.json"))
+    assert (created["tag"]["tag"], created["tag"]["tagType"]) == (recorded["tag"]["tag"], recorded["tag"]["tagType"])
+    assert ("POST", "/api/3/contactTags", json.loads(fixture("activecampaign_contact_tag_request.json"))) in calls
+    assert calls[-1] == (
+        "POST", "/api/3/contactAutomations", json.loads(fixture("activecampaign_contact_automation_request.json"))
+    )  # fmt: skip
+    assert {r["token"] for r in FakeActiveCampaign.received} == {"ac-key-123"}
+    assert run.output == {
+        "activecampaign_contact": "1842",
+        "tags": ["oxas-kunde-premium", "oxas-sync"],
+        "automation": "42",
+        "contact_automation": "77",
+    }
+
+
+def test_an_existing_activecampaign_tag_is_not_created_again(alice_org, jana, ac_server):
+    connect(alice_org, ac_server)
+    start(alice_org, jana, **START)
+    created = [r["json"]["tag"]["tag"] for r in FakeActiveCampaign.received if r["path"] == "/api/3/tags"]
+    assert created == ["oxas-kunde-premium"]
+
+
+def test_without_tags_nothing_is_tagged(alice_org, jana, ac_server):
+    connect(alice_org, ac_server)
+    run = start(alice_org, jana, automation="42", apply_tags=False, field_values="")
+    assert run.status == "succeeded"
+    assert [urlsplit(r["path"]).path for r in FakeActiveCampaign.received] == [
+        "/api/3/contact/sync", "/api/3/contactAutomations"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_rate_limits_and_server_errors_are_retried(alice_org, jana, ac_server, status):
+    connect(alice_org, ac_server)
+    FakeActiveCampaign.fail["/api/3/contactAutomations"] = (status, {"message": "slow down"})
+    run = start(alice_org, jana, **START)
+    assert run.status == "scheduled"
+    assert f"HTTP {status}" in run.error and "retrying" in run.error
+    FakeActiveCampaign.fail.clear()
+    run.due_at = run.created_at
+    run.save()
+    dispatch_due_runs()
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("path", "answer", "message"),
+    [
+        ("/api/3/contactAutomations", (404, fixture("activecampaign_error_404.json")), "Not Found – Contact not found"),
+        ("/api/3/contactTags", (422, fixture("activecampaign_error_422.json")), "Missing attribute"),
+        ("/api/3/contact/sync", (403, {"message": "No Result found for Subscriber with id 0"}), "No Result found"),
+    ],
+)
+def test_refusals_fail_the_run_with_activecampaigns_message(alice_org, jana, ac_server, path, answer, message):
+    connect(alice_org, ac_server)
+    FakeActiveCampaign.fail[path] = answer
+    run = start(alice_org, jana, **START)
+    assert run.status == "failed"
+    assert message in run.error
+    assert "ac-key-123" not in run.error
+
+
+def test_an_unreachable_activecampaign_is_retried(alice_org, jana, settings):
+    settings.ENGAGE_HTTP_ALLOW_PRIVATE = True
+    connect(alice_org, f"http://127.0.0.1:{free_port()}")
+    run = start(alice_org, jana, **START)
+    assert run.status == "scheduled" and "Could not connect" in run.error
+
+
+def test_a_slow_activecampaign_is_retried(alice_org, jana, ac_server, monkeypatch):
+    connect(alice_org, ac_server)
+    monkeypatch.setattr(activecampaign, "TIMEOUT", 0.2)
+    FakeActiveCampaign.delay = 1.0
+    run = start(alice_org, jana, **START)
+    assert run.status == "scheduled" and "did not answer" in run.error
+
+
+def test_a_private_api_address_is_refused(alice_org, jana, settings):
+    settings.ENGAGE_HTTP_ALLOW_PRIVATE = False
+    connect(alice_org, "http://127.0.0.1:9")
+    run = start(alice_org, jana, **START)
+    assert run.status == "failed" and "not a public address" in run.error
+
+
+def test_the_job_needs_an_activecampaign_connection(alice_org, jana, ac_server):
+    automation = Automation(organization=alice_org, name="x", event_type="external_notification",
+                            job_type="start_external_automation", job_params=START)  # fmt: skip
+    with pytest.raises(Exception, match="ActiveCampaign connection first"):
+        automation.full_clean()
+    connection = connect(alice_org, ac_server)
+    automation.full_clean()
+    automation.save()
+    connection.is_active = False
+    connection.save()
+    record_event(organization=alice_org, type="external_notification", contact=jana, payload={})
+    dispatch_due_runs()
+    run = Run.objects.get(automation=automation)
+    assert run.status == "failed" and "no active ActiveCampaign connection" in run.error
+    assert not FakeActiveCampaign.received
+
+
+def test_charlies_connection_is_never_used_for_alice(alice_org, charlie_org, jana, ac_server):
+    connect(charlie_org, ac_server)
+    automation = Automation(organization=alice_org, name="x", event_type="external_notification",
+                            job_type="start_external_automation", job_params=START)  # fmt: skip
+    with pytest.raises(Exception, match="ActiveCampaign connection first"):
+        automation.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [({"automation": "abc"}, "automation's number"), ({"field_values": '{"x": "1"}'}, "field IDs")],
+)
+def test_external_automation_parameters_are_checked(alice_org, ac_server, change, message):
+    connect(alice_org, ac_server)
+    automation = Automation(organization=alice_org, name="x", event_type="external_notification",
+                            job_type="start_external_automation", job_params={**START, **change})  # fmt: skip
+    with pytest.raises(Exception, match=message):
+        automation.full_clean()
+
+
+def test_an_activecampaign_webhook_starts_automations_end_to_end(client, alice_org, ac_server):
+    connection = connect(alice_org, ac_server)
+    automation = automation_for(alice_org, "start_external_automation", event_type="external_notification", **START)
+    url = f"/inbound/activecampaign/{connection.webhook_token}/"
+    client.post(url, fixture("activecampaign_webhook_subscribe.txt"), content_type="application/x-www-form-urlencoded")
+    dispatch_due_runs()
+    run = Run.objects.get(automation=automation)
+    assert run.status == "succeeded", run.error
+    assert run.contact.email == "jana.mueller@example.de"
