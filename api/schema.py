@@ -80,6 +80,13 @@ class AutoSchema(BaseAutoSchema):
         errors = dict(ERRORS) if self.method != "GET" else {k: v for k, v in ERRORS.items() if k in READ_ONLY}
         if self.method == "POST":
             errors.update(POST_ERRORS)
+            for code, response in responses.items():
+                if code.startswith("2"):
+                    response.setdefault("headers", {})["Idempotent-Replayed"] = {
+                        "schema": {"type": "string", "enum": ["true"]},
+                        "description": "Present when this is the stored response of an earlier request with the "
+                        "same Idempotency-Key.",
+                    }
         if self.method in ("PUT", "PATCH"):
             errors["422"] = POST_ERRORS["422"]
         for code, description in errors.items():

@@ -204,3 +204,17 @@ def test_the_admin_shows_the_client_secret_once(client, alice, alice_org):
     oauth = OAuthClient.objects.get(organization=alice_org)
     assert oauth.hashed_secret == digest(response.context["secret"])
     assert get_token(oauth.client_id, response.context["secret"]).status_code == 200
+
+
+def test_expired_tokens_and_old_keys_are_purged_hourly(oauth_client):
+    from django_q.models import Schedule
+
+    from api.tasks import purge_api_records
+
+    assert Schedule.objects.filter(func="api.tasks.purge_api_records", schedule_type="H").exists()
+    get_token(oauth_client[0].client_id, oauth_client[1])
+    purge_api_records()
+    assert AccessToken.objects.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(seconds=3601)):
+        purge_api_records()
+    assert not AccessToken.objects.exists()
