@@ -40,7 +40,7 @@ class ApiKeyAdmin(RevokeMixin, OrganizationScopedAdmin):
     list_display = ["name", "prefix", "scope", "organization", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["scope", "organization"]
     fields = ["organization", "name", "scope", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]  # revoke with the action
     actions = ["revoke"]
 
     def save_model(self, request, obj, form, change) -> None:
@@ -60,7 +60,7 @@ class OAuthClientAdmin(RevokeMixin, OrganizationScopedAdmin):
     list_display = ["name", "client_id", "scope", "organization", "created_at", "revoked_at"]
     list_filter = ["scope", "organization"]
     fields = ["organization", "name", "scope", "client_id", "created_at", "revoked_at"]
-    readonly_fields = ["client_id", "created_at"]
+    readonly_fields = ["client_id", "created_at", "revoked_at"]
     actions = ["revoke"]
 
     def save_model(self, request, obj, form, change) -> None:

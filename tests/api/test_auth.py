@@ -218,3 +218,17 @@ def test_expired_tokens_and_old_keys_are_purged_hourly(oauth_client):
     with time_machine.travel(timezone.now() + timedelta(seconds=3601)):
         purge_api_records()
     assert not AccessToken.objects.exists()
+
+
+def test_a_revoked_key_cannot_be_revived_in_the_admin(client, alice, alice_key):
+    revoke_api_key(alice_key[0])
+    client.force_login(alice)
+    url = reverse("admin:api_apikey_change", args=[alice_key[0].pk])
+    client.post(url, {"name": "Shop", "scope": "write", "revoked_at_0": "", "revoked_at_1": ""})
+    assert ApiKey.objects.get(pk=alice_key[0].pk).revoked_at is not None
+
+
+def test_charlie_cannot_revoke_alices_keys(client, charlie, alice_key, alice_api):
+    client.force_login(charlie)
+    client.post(reverse("admin:api_apikey_changelist"), {"action": "revoke", "_selected_action": [alice_key[0].pk]})
+    assert alice_api.get("/api/v1/contacts").status_code == 200
