@@ -131,4 +131,4 @@ def test_mail_sent_through_a_provider_is_not_rewritten_and_carries_our_id(alice_
     message = send(alice_org, contact)
     [sent] = django_mail.outbox
     assert "/t/c/" not in sent.alternatives[0][0]
-    assert sent.metadata == {"engage_message_id": message.message_id}
+    assert sent.metadata["engage_message_id"] == message.message_id
