@@ -365,7 +365,9 @@ def classify_send_error(exc: Exception) -> PermanentError | TransientError:
         return PermanentError(f"Recipient refused by the ESP: {exc}")
     if isinstance(exc, AnymailAPIError):
         status = getattr(exc, "status_code", None)
-        if status is None or status == 429 or status >= 500:
+        # 409: the provider is still working on an earlier attempt with the same
+        # idempotency key; asking again later gets its answer.
+        if status is None or status in (409, 429) or status >= 500:
             return TransientError(f"ESP error {status or ''}: {exc}".strip())
         return PermanentError(f"ESP error {status}: {exc}")
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):

@@ -7,7 +7,7 @@ import uuid
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from notifications.linktracking import InvalidLink, read_click_token, read_open_token
 from notifications.models import OutboundMessage
@@ -32,7 +32,7 @@ def opened(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def clicked(request: HttpRequest, token: str) -> HttpResponse:
     try:
         message_id, url = read_click_token(token)
@@ -41,6 +41,8 @@ def clicked(request: HttpRequest, token: str) -> HttpResponse:
     message = OutboundMessage.objects.select_related("organization", "contact").filter(pk=message_id).first()
     if message is None:
         raise Http404
+    if request.method == "HEAD":
+        return HttpResponseRedirect(url)  # a link scanner checking the link: not a click
     record_tracking(
         message=message, esp=ENGAGE, event_id=f"click:{uuid.uuid4().hex}", event_type="clicked", url=url,
         raw=_raw(request),

@@ -63,6 +63,15 @@ def test_a_click_redirects_to_the_original_url_and_is_recorded(client, alice_org
     assert (event.contact, event.payload["url"]) == (contact, "https://shop.example.com/deals?a=1&b=2")
 
 
+def test_a_link_scanner_checking_with_head_is_redirected_but_not_counted(client, alice_org, contact, smtp_server):
+    message = send(alice_org, contact)
+    tracked = links_in(html_of(smtp_server.messages[0]))[0]
+    response = client.head(path_of(tracked))
+    assert (response.status_code, response["Location"]) == (302, "https://shop.example.com/deals?a=1&b=2")
+    assert OutboundMessage.objects.get(pk=message.pk).status == Status.SENT
+    assert not TrackingEvent.objects.exists()
+
+
 def test_every_click_is_recorded_but_automations_start_once_per_link(client, alice_org, contact, smtp_server):
     send(alice_org, contact)
     tracked = path_of(links_in(html_of(smtp_server.messages[0]))[0])
@@ -131,4 +140,4 @@ def test_mail_sent_through_a_provider_is_not_rewritten_and_carries_our_id(alice_
     message = send(alice_org, contact)
     [sent] = django_mail.outbox
     assert "/t/c/" not in sent.alternatives[0][0]
-    assert sent.metadata == {"engage_message_id": message.message_id}
+    assert sent.metadata["engage_message_id"] == message.message_id

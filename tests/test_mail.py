@@ -56,3 +56,19 @@ def test_any_anymail_esp_can_be_the_backend(organization, settings):
     message.refresh_from_db()
     assert message.provider_message_id == str(sent.anymail_status.message_id)
     assert sent.extra_headers["Message-ID"] == message.message_id
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(409, TransientError), (429, TransientError), (503, TransientError), (400, PermanentError), (422, PermanentError)],
+)
+def test_provider_answers_decide_between_retry_and_failure(status, kind):
+    import requests
+    from anymail.exceptions import AnymailAPIError
+
+    from notifications.services import classify_send_error
+
+    response = requests.Response()
+    response.status_code, response.reason, response._content = status, "answer", b"{}"
+    error = AnymailAPIError("refused", status_code=status, response=response)
+    assert isinstance(classify_send_error(error), kind)
