@@ -27,7 +27,7 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.db import models
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -45,6 +45,9 @@ REDACTED = "••••••••"
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 5
+# Accepted mails are recorded as sent in groups of this many, or after this long.
+SENT_FLUSH = 50
+SENT_FLUSH_SECONDS = 0.2
 MESSAGE_ID = re.compile(r"<([^<>]+)>")
 # Sent to the provider with every mail; its tracking events carry it back (tracking.py).
 METADATA_KEY = "engage_message_id"
@@ -232,7 +235,7 @@ def _postpone(messages: list[OutboundMessage], token, wait: timedelta) -> None:
 
 
 def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
-    sent = 0
+    sent, accepted = 0, _Accepted(token)
     renewed, held = time.monotonic(), {message.pk for message in messages}
     try:
         connection.open()
@@ -258,22 +261,55 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
                     connection.close()
                     connection.open()
                 continue
-            OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
-                # A fast provider's webhook may have reported "delivered" already: keep it.
-                status=models.Case(
-                    models.When(status=OutboundMessage.Status.SENDING, then=models.Value(OutboundMessage.Status.SENT)),
-                    default=models.F("status"),
-                ),
-                sent_at=timezone.now(),
-                provider_message_id=provider_id,
-                secret_values="",
-                error="",
-                lease_expires_at=None,
-            )
+            accepted.add(message.pk, provider_id)
             sent += 1
     finally:
+        accepted.flush()
         connection.close()
     return sent
+
+
+class _Accepted:
+    """Mails the server accepted, recorded as *sent* together: one transaction for up to
+    SENT_FLUSH mails or SENT_FLUSH_SECONDS, not one per mail. A sender that dies before
+    recording them sends them again once their lease runs out. SMTP has no exactly-once
+    anyway, and the copy keeps the Message-ID (and a provider's idempotency key), by which
+    mailbox providers and ESPs drop duplicates."""
+
+    def __init__(self, token) -> None:
+        self.token = token
+        self.pending: list[tuple[int, str]] = []
+        self.since = 0.0
+
+    def add(self, pk: int, provider_id: str) -> None:
+        if not self.pending:
+            self.since = time.monotonic()
+        self.pending.append((pk, provider_id))
+        if len(self.pending) >= SENT_FLUSH or time.monotonic() - self.since > SENT_FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        by_provider_id: dict[str, list[int]] = {}
+        for pk, provider_id in self.pending:
+            by_provider_id.setdefault(provider_id, []).append(pk)
+        now = timezone.now()
+        with transaction.atomic():
+            for provider_id, pks in by_provider_id.items():
+                OutboundMessage.objects.filter(pk__in=pks, claim_token=self.token).update(
+                    # A fast provider's webhook may have reported "delivered" already: keep it.
+                    status=models.Case(
+                        models.When(
+                            status=OutboundMessage.Status.SENDING, then=models.Value(OutboundMessage.Status.SENT)
+                        ),
+                        default=models.F("status"),
+                    ),
+                    sent_at=now,
+                    provider_message_id=provider_id,
+                    secret_values="",
+                    error="",
+                    lease_expires_at=None,
+                )
+        self.pending = []
 
 
 def send_test_mail(*, organization: Organization | None, to: str) -> tuple[bool, str]:

@@ -104,3 +104,19 @@ def test_a_worker_stopped_mid_batch_loses_at_most_its_open_group(alice_org, monk
     # and like runs 4-5 it stays claimed until its lease runs out and it is handed out again.
     assert [Run.objects.get(pk=r.pk).status for r in runs] == ["succeeded", "succeeded"] + ["running"] * 3
     assert Contact.objects.filter(tags__name="VIP").count() == 2
+
+
+def test_accepted_mails_are_recorded_as_sent_in_groups(alice_org, mailoutbox, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(services, "SENT_FLUSH", 2)
+    mail = RenderedMail(subject="Hi", text="Hello")
+    ids = [enqueue_mail(organization=alice_org, to=f"{n}@example.com", mail=mail).pk for n in range(5)]
+    with CaptureQueriesContext(connection) as queries:
+        assert services.deliver(ids) == 5
+    mark_sent = 'UPDATE "notifications_outboundmessage" SET "status" = CASE'
+    marked_sent = [q for q in queries if q["sql"].startswith(mark_sent)]
+    assert len(marked_sent) == 3  # 2 + 2 + the last one, when the batch ends
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {OutboundMessage.Status.SENT}
+    assert len(mailoutbox) == 5
