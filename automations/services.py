@@ -504,9 +504,9 @@ def _automation_finished(run: Run, status: str) -> None:
         return
     listened = memo.remembered(
         ("automation finished listened", run.organization_id),
-        Automation.objects.filter(
+        lambda: Automation.objects.filter(
             organization_id=run.organization_id, event_type=EventType.AUTOMATION_FINISHED, is_active=True
-        ).exists,
+        ).exists(),
     )
     if not listened:
         return

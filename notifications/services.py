@@ -27,7 +27,7 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.db import models, transaction
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -289,26 +289,21 @@ class _Accepted:
             self.flush()
 
     def flush(self) -> None:
-        by_provider_id: dict[str, list[int]] = {}
-        for pk, provider_id in self.pending:
-            by_provider_id.setdefault(provider_id, []).append(pk)
-        now = timezone.now()
-        with transaction.atomic():
-            for provider_id, pks in by_provider_id.items():
-                OutboundMessage.objects.filter(pk__in=pks, claim_token=self.token).update(
-                    # A fast provider's webhook may have reported "delivered" already: keep it.
-                    status=models.Case(
-                        models.When(
-                            status=OutboundMessage.Status.SENDING, then=models.Value(OutboundMessage.Status.SENT)
-                        ),
-                        default=models.F("status"),
-                    ),
-                    sent_at=now,
-                    provider_message_id=provider_id,
-                    secret_values="",
-                    error="",
-                    lease_expires_at=None,
-                )
+        if not self.pending:
+            return
+        provider_ids = [models.When(pk=pk, then=models.Value(provider_id)) for pk, provider_id in self.pending]
+        OutboundMessage.objects.filter(pk__in=[pk for pk, _ in self.pending], claim_token=self.token).update(
+            # A fast provider's webhook may have reported "delivered" already: keep it.
+            status=models.Case(
+                models.When(status=OutboundMessage.Status.SENDING, then=models.Value(OutboundMessage.Status.SENT)),
+                default=models.F("status"),
+            ),
+            sent_at=timezone.now(),
+            provider_message_id=models.Case(*provider_ids, default=models.F("provider_message_id")),
+            secret_values="",
+            error="",
+            lease_expires_at=None,
+        )
         self.pending = []
 
 
