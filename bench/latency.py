@@ -33,6 +33,32 @@ from common import (
 )
 
 
+def print_stages(organization, sink: Sink) -> None:
+    """Where the late mails lost their time: due → claimed → run finished → sent → arrived."""
+    from automations.models import Run
+    from notifications.models import OutboundMessage
+
+    sent = dict(
+        OutboundMessage.objects.filter(organization=organization, run__automation__name="later").values_list(
+            "run_id", "sent_at"
+        )
+    )
+    stages: dict[str, list[float]] = {"claim": [], "execute": [], "send": [], "arrive": []}
+    runs = Run.objects.filter(organization=organization, automation__name="later").select_related("contact")
+    for run in runs:
+        if run.started_at is None or run.finished_at is None or sent.get(run.pk) is None:
+            continue
+        arrived = sink.arrivals.get(run.contact.email)
+        stages["claim"].append((run.started_at - run.due_at).total_seconds() * 1000)
+        stages["execute"].append((run.finished_at - run.started_at).total_seconds() * 1000)
+        stages["send"].append((sent[run.pk] - run.finished_at).total_seconds() * 1000)
+        if arrived is not None:
+            stages["arrive"].append(arrived * 1000 - sent[run.pk].timestamp() * 1000)
+    for name, values in stages.items():
+        if values:
+            print(f"  stage {name}: p50 {statistics.median(values):.0f} ms, p99 {percentile(values, 0.99):.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=f"sqlite:///{BASE_DIR / 'var' / 'bench-latency.sqlite3'}")
@@ -120,6 +146,7 @@ def main() -> None:
         p99 = percentile(lateness, 0.99)
         report(f"delay_lateness_p99_{engine}", p99, "ms", "<= 500 ms", p99 <= 500)
         report(f"delay_lateness_max_{engine}", max(lateness), "ms", "-", None)
+        print_stages(organization, sink)
 
         cluster = processes[0].pid
         worst = max([rss_mb(cluster), *[rss_mb(pid) for pid in children(cluster)]])

@@ -30,8 +30,8 @@ WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{16,}={0,2}$")
 def copyable_url(path: str) -> str:
     url = portal_url(path)
     return format_html(
-        '<code>{}</code> <button type="button" class="button" data-copy="{}" '
-        "onclick=\"navigator.clipboard.writeText(this.dataset.copy); this.textContent='{}'\">{}</button>",
+        '<code>{}</code> <button type="button" class="button" data-copy="{}" data-copied="{}" onclick="'
+        'navigator.clipboard.writeText(this.dataset.copy); this.textContent=this.dataset.copied">{}</button>',
         url,
         url,
         _("Copied"),
