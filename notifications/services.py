@@ -212,7 +212,10 @@ def _hold_suppressed(messages: list[OutboundMessage], token) -> list[OutboundMes
     allowed = []
     for message in messages:
         reason = reasons.get(normalize(message.recipient))
-        if reason is None:
+        # An unsubscribe stops marketing mail only: a contact who unsubscribed still gets
+        # the password or confirmation they ask for. Bounces, complaints and entries made
+        # by hand stop every mail.
+        if reason is None or (reason == Suppression.Reason.UNSUBSCRIBE and not _is_marketing(message)):
             allowed.append(message)
             continue
         OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
@@ -222,6 +225,11 @@ def _hold_suppressed(messages: list[OutboundMessage], token) -> list[OutboundMes
             lease_expires_at=None,
         )
     return allowed
+
+
+def _is_marketing(message: OutboundMessage) -> bool:
+    """Marketing mail carries an unsubscribe link in its headers (see notifications.prepared)."""
+    return "List-Unsubscribe" in message.headers
 
 
 def _postpone(messages: list[OutboundMessage], token, wait: timedelta) -> None:

@@ -72,6 +72,25 @@ def test_only_the_suppressed_mails_of_a_batch_are_held(alice_org, smtp_server):
     assert OutboundMessage.objects.get(pk=sent.pk).status == OutboundMessage.Status.SENT
 
 
+def test_an_unsubscribe_holds_marketing_mail_but_not_the_password_the_contact_asks_for(alice_org, smtp_server):
+    suppress(organization=alice_org, address="ann@example.org", reason=Suppression.Reason.UNSUBSCRIBE)
+    marketing = enqueue_mail(
+        organization=alice_org, to="ann@example.org", mail=MAIL, headers={"List-Unsubscribe": "<https://u.example>"}
+    )
+    password = enqueue_mail(organization=alice_org, to="ann@example.org", mail=MAIL)
+    assert deliver([marketing.pk, password.pk]) == 1
+    assert OutboundMessage.objects.get(pk=marketing.pk).status == OutboundMessage.Status.SUPPRESSED
+    assert OutboundMessage.objects.get(pk=password.pk).status == OutboundMessage.Status.SENT
+
+
+@pytest.mark.parametrize("reason", [Suppression.Reason.HARD_BOUNCE, Suppression.Reason.COMPLAINT])
+def test_bounces_and_complaints_hold_every_mail(alice_org, smtp_server, reason):
+    suppress(organization=alice_org, address="ann@example.org", reason=reason)
+    assert (
+        send_mail(organization=alice_org, to="ann@example.org", mail=MAIL).status == OutboundMessage.Status.SUPPRESSED
+    )
+
+
 def test_another_organizations_suppression_does_not_hold_our_mail(alice_org, charlie_org, smtp_server):
     suppress(organization=charlie_org, address="ann@example.org", reason=Suppression.Reason.MANUAL)
     message = send_mail(organization=alice_org, to="ann@example.org", mail=MAIL)
