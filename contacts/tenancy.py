@@ -8,6 +8,7 @@ are filtered, the organization is set on save, and another organization's object
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, HttpRequest
 
 from contacts.models import Organization, User
@@ -50,6 +51,26 @@ def _scope_queryset(queryset, model, organization: Organization):
 
 def _has_organization(model) -> bool:
     return any(field.name == "organization" for field in model._meta.fields)
+
+
+def _is_relation(model, name) -> bool:
+    if not isinstance(name, str) or "__" in name:
+        return False
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return bool(field.is_relation and field.related_model and _has_organization(field.related_model))
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """The related objects a list can be filtered by, of the user's organization only."""
+
+    def field_choices(self, field, request: HttpRequest, model_admin):
+        organization = organization_of(request)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        limit = {"organization": organization} if organization is not None else None
+        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to=limit)
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
@@ -95,9 +116,12 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request: HttpRequest):
         filters = list(super().get_list_filter(request))
-        if not is_host_admin(request) and "organization" in filters:
+        if is_host_admin(request):
+            return filters
+        if "organization" in filters:
             filters.remove("organization")
-        return filters
+        # A filter on a relation lists the related objects: only the organization's own.
+        return [(f, ScopedRelatedFieldListFilter) if _is_relation(self.model, f) else f for f in filters]
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -111,6 +135,13 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
                 # Set before validation, so that model.clean() and unique checks see it.
                 if _has_organization(type(self.instance)) and self.instance.organization_id is None:
                     self.instance.organization = organization
+
+            def _get_validation_exclusions(self):
+                # The organization is no form field here, but "unique per organization"
+                # must be checked (as a form error, not an IntegrityError on save).
+                exclusions = super()._get_validation_exclusions()
+                exclusions.discard("organization")
+                return exclusions
 
         ScopedForm.__name__ = form.__name__
         return ScopedForm

@@ -9,7 +9,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from automations.models import Run
+from automations.models import Holiday, Run
 from automations.services import record_event
 from contacts.models import AttributeDefinition, ConsentRecord, Group, Selection, Tag
 from notifications.models import OutboundMessage
@@ -373,3 +373,43 @@ def test_organization_users_edit_memberships_on_the_contact_page(client, bob, al
     Membership.objects.all().delete()
     assert client.post(url, data).status_code == 200  # another organization's group is not a choice
     assert not Membership.objects.exists()
+
+
+def test_list_filters_offer_only_the_organizations_own_objects(client, alice, alice_org, charlie_org):
+    # Two of each: a filter with a single choice is not shown at all.
+    AutomationFactory(organization=alice_org, name="Alice welcome")
+    AutomationFactory(organization=alice_org, name="Alice reminder")
+    AutomationFactory(organization=charlie_org, name="Charlie secret plan")
+    Tag.objects.create(organization=alice_org, name="alice-vip")
+    Tag.objects.create(organization=alice_org, name="alice-new")
+    Tag.objects.create(organization=charlie_org, name="charlie-secret-tag")
+    client.force_login(alice)
+    runs = client.get("/admin/automations/run/").text
+    contacts = client.get("/admin/contacts/contact/").text
+    assert "Alice welcome" in runs and "Charlie secret plan" not in runs
+    assert "alice-vip" in contacts and "charlie-secret-tag" not in contacts
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "existing"),
+    [
+        ("/admin/contacts/tag/add/", {"name": "VIP"}, lambda org: Tag.objects.create(organization=org, name="vip")),
+        (
+            "/admin/contacts/group/add/",
+            {"name": "newsletter", "description": ""},
+            lambda org: Group.objects.create(organization=org, name="Newsletter"),
+        ),
+        (
+            "/admin/automations/holiday/add/",
+            {"date": "2026-12-25", "name": "Christmas"},
+            lambda org: Holiday.objects.create(organization=org, date="2026-12-25", name="Xmas"),
+        ),
+    ],
+)
+def test_a_duplicate_name_is_a_form_error_not_a_crash(client, alice, alice_org, charlie_org, path, data, existing):
+    existing(alice_org)
+    existing(charlie_org)
+    client.force_login(alice)
+    response = client.post(path, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
