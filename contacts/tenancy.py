@@ -8,6 +8,8 @@ are filtered, the organization is set on save, and another organization's object
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views import main
 from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, HttpRequest
 
@@ -73,8 +75,23 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to=limit)
 
 
+class ChangeList(main.ChangeList):
+    """Refuses a date drill-down to a year the database cannot store in UTC (the admin's
+    "invalid lookup" page instead of a crash)."""
+
+    def get_filters(self, request: HttpRequest):
+        if self.date_hierarchy:
+            year = request.GET.get(f"{self.date_hierarchy}__year", "2000")
+            if not year.isdigit() or not 2 <= int(year) <= 9998:
+                raise IncorrectLookupParameters(f"No dates in the year {year}.")
+        return super().get_filters(request)
+
+
 class OrganizationScopedAdmin(admin.ModelAdmin):
     """Base for every admin of an organization-owned model."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return ChangeList
 
     # Who may write: every member (admins and marketers), or only organization admins.
     admins_only: bool = False

@@ -310,7 +310,9 @@ class PreparedMessageAdmin(OrganizationScopedAdmin):
         """The message as one contact of the organization will receive it."""
         message = self.get_object(request, str(object_id))
         contacts = Contact.objects.filter(organization=message.organization).order_by("email")
-        contact = contacts.filter(pk=request.GET.get("contact") or 0).first() or contacts.first()
+        chosen = request.GET.get("contact", "")
+        is_id = chosen.isdigit() and int(chosen) < 2**63
+        contact = (contacts.filter(pk=chosen).first() if is_id else None) or contacts.first()
         error, prepared = "", None
         try:
             prepared = render_prepared(message, contact=contact)

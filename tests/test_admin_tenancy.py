@@ -413,3 +413,10 @@ def test_a_duplicate_name_is_a_form_error_not_a_crash(client, alice, alice_org, 
     response = client.post(path, data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize("year", ["1", "9999"])
+def test_a_date_drill_down_out_of_range_is_refused_not_a_crash(client, alice, year):
+    client.force_login(alice)
+    response = client.get(f"/admin/automations/run/?created_at__year={year}")
+    assert response.status_code == 302 and "e=1" in response["Location"]  # the admin's "invalid lookup"

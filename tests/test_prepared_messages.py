@@ -182,3 +182,12 @@ def test_without_verified_domains_only_the_default_from_address_can_be_used(clie
         "alice.example is not a verified sender domain. Add it under Sender domains and verify it first."
     ]
     assert post_prepared_message(client, "").status_code == 302  # the mail settings' default
+
+
+@pytest.mark.parametrize("chosen", ["abc", "99999999999999999999", "-1"])
+def test_preview_with_a_contact_that_is_no_id_shows_the_first_contact(client, alice, alice_org, newsletter, chosen):
+    ContactFactory(organization=alice_org, email="a@example.com", first_name="Anna")
+    client.force_login(alice)
+    page = client.get(f"/admin/notifications/preparedmessage/{newsletter.pk}/preview/", {"contact": chosen})
+    assert page.status_code == 200
+    assert "Anna" in page.text
