@@ -17,7 +17,9 @@ import css_inline
 from django.core.exceptions import ValidationError
 from django.template import Context
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html, strip_tags
+from django.utils.translation import gettext
 
 from automations.dynamic import check_template, compiled, template_data
 from contacts.mails import portal_url
@@ -86,10 +88,14 @@ def render_prepared(
         data["unsubscribe_url"] = url
         headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     subject = " ".join(_render(variant.subject, data, autoescape=False).split())  # one line, always
-    html = _html(variant, data)
-    text = _render(variant.text_body, data, autoescape=False) if variant.text_body else text_from_html(html)
-    if "unsubscribe_url" in data and "unsubscribe_url" not in variant.text_body:
-        text += f"\n\n--\nUnsubscribe: {data['unsubscribe_url']}\n"
+    body = _render(variant.html_body, data, autoescape=True) if variant.html_body else ""
+    # The text part is made from the body alone: without the hidden preheader and footer.
+    text = _render(variant.text_body, data, autoescape=False) if variant.text_body else text_from_html(body)
+    with translation.override(variant.language):
+        unsubscribe = gettext("Unsubscribe")
+    html = _html(variant, body, data, unsubscribe) if body else ""
+    if "unsubscribe_url" in data and data["unsubscribe_url"] not in text:
+        text += f"\n\n--\n{unsubscribe}: {data['unsubscribe_url']}\n"
     from_email = ""
     if message.from_email:
         from_email = f"{message.from_name} <{message.from_email}>" if message.from_name else message.from_email
@@ -105,10 +111,9 @@ def _render(template: str, data: dict, *, autoescape: bool) -> str:
     return compiled(template).render(Context(data, autoescape=autoescape))
 
 
-def _html(variant: PreparedMessageVariant, data: dict) -> str:
-    if not variant.html_body:
-        return ""
-    body = _render(variant.html_body, data, autoescape=True)
+def _html(variant: PreparedMessageVariant, body: str, data: dict, unsubscribe: str) -> str:
+    """The rendered body with its hidden preheader, an unsubscribe link unless the body
+    has its own, and the CSS inlined."""
     if variant.preheader:
         preheader = format_html(
             '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">{}</div>',
@@ -121,7 +126,7 @@ def _html(variant: PreparedMessageVariant, data: dict) -> str:
         )
     if "unsubscribe_url" in data and "unsubscribe_url" not in variant.html_body:
         link = format_html(
-            '<p style="font-size:12px;color:#52606d"><a href="{}">Unsubscribe</a></p>', data["unsubscribe_url"]
+            '<p style="font-size:12px;color:#52606d"><a href="{}">{}</a></p>', data["unsubscribe_url"], unsubscribe
         )
         body = body.replace("</body>", link + "</body>") if "</body>" in body else body + link
     return css_inline.inline(body)

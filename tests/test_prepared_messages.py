@@ -1,5 +1,7 @@
 """Prepared messages: language variants, dynamic text, safe HTML and headers, the two jobs."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -191,3 +193,14 @@ def test_preview_with_a_contact_that_is_no_id_shows_the_first_contact(client, al
     page = client.get(f"/admin/notifications/preparedmessage/{newsletter.pk}/preview/", {"contact": chosen})
     assert page.status_code == 200
     assert "Anna" in page.text
+
+
+def test_marketing_text_made_from_html_has_one_unsubscribe_link_in_the_mails_language(alice_org, newsletter):
+    newsletter.is_marketing = True
+    newsletter.save()
+    contact = ContactFactory(organization=alice_org, language="de", first_name="Erika")
+    mail = render_prepared(newsletter, contact=contact).mail
+    url = re.search(r'href="([^"]+/unsubscribe/[^"]+)"', mail.html).group(1)
+    assert ">Abmelden</a>" in mail.html
+    assert mail.text.count(url) == 1 and f"Abmelden: {url}" in mail.text
+    assert "Neu im Mai" in mail.html and "Neu im Mai" not in mail.text  # the hidden preheader
