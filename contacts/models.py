@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import RegexValidator
+from django.core.validators import DomainNameValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -29,6 +29,7 @@ class Organization(models.Model):
         null=True,
         blank=True,
         unique=True,
+        validators=[DomainNameValidator(accept_idna=False)],
         help_text=_("Optional own host name (e.g. preferences.example.com) that serves this preference center."),
     )
     portal_editable_fields = models.JSONField(

@@ -251,6 +251,10 @@ class VariantInline(ScopedInlineMixin, admin.StackedInline):
     extra = 0
     min_num = 1
 
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        # A message without a language variant could not be sent: at least one, checked.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
 
 @admin.action(description=_("Send a test of the selected messages to me"))
 def send_test_to_me(modeladmin, request: HttpRequest, queryset) -> None:

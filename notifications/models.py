@@ -4,7 +4,7 @@ import uuid
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.core.validators import DomainNameValidator, RegexValidator
+from django.core.validators import DomainNameValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -284,7 +284,9 @@ class MailSettings(models.Model):
         blank=True,
         help_text=_("Appended to the user name (user@domain) if it has none."),
     )
-    smtp_port = models.PositiveIntegerField(_("port"), default=587)
+    smtp_port = models.PositiveIntegerField(
+        _("port"), default=587, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
     smtp_username = models.CharField(_("user name"), max_length=254, blank=True)
     smtp_password = models.TextField(_("password"), blank=True, editable=False)  # encrypted
     security = models.CharField(
@@ -370,7 +372,9 @@ class SendQuota(models.Model):
     continuously."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="send_quota")
-    mails_per_minute = models.PositiveIntegerField(_("mails per minute"), default=600)
+    mails_per_minute = models.PositiveIntegerField(
+        _("mails per minute"), default=600, validators=[MinValueValidator(1)]
+    )
     tokens = models.FloatField(default=600.0)
     updated_at = models.DateTimeField()
 

@@ -207,3 +207,13 @@ def test_the_hosts_from_address_and_inherited_settings_are_not_checked(client, a
     inherit = settings_form(use_host_settings="on", from_email="news@unverified.example")
     assert client.post("/admin/notifications/mailsettings/add/", inherit).status_code == 302
     assert MailSettings.objects.get(organization=alice_org).use_host_settings
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_a_port_that_cannot_exist_is_a_form_error(client, alice, alice_org, port):
+    verify(alice_org, "alice.example")
+    client.force_login(alice)
+    response = client.post("/admin/notifications/mailsettings/add/", settings_form(smtp_port=port))
+    assert response.status_code == 200
+    assert "smtp_port" in response.context["adminform"].form.errors
+    assert not MailSettings.objects.exists()

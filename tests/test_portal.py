@@ -351,3 +351,14 @@ def test_old_login_failures_are_purged_by_the_hourly_schedule(alice_org):
     LoginFailure.objects.create(organization=alice_org, email="new@example.com")
     assert purge_login_failures() == 1
     assert list(LoginFailure.objects.values_list("email", flat=True)) == ["new@example.com"]
+
+
+@pytest.mark.parametrize("host", ["http://bad host/", "preferences.example.com/path", "-bad-.example.com"])
+def test_an_organizations_own_host_name_must_be_a_host_name(alice_org, host):
+    from django.core.exceptions import ValidationError
+
+    alice_org.portal_host = host
+    with pytest.raises(ValidationError, match="portal_host"):
+        alice_org.full_clean()
+    alice_org.portal_host = "preferences.example.com"
+    alice_org.full_clean()

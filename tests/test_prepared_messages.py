@@ -204,3 +204,17 @@ def test_marketing_text_made_from_html_has_one_unsubscribe_link_in_the_mails_lan
     assert ">Abmelden</a>" in mail.html
     assert mail.text.count(url) == 1 and f"Abmelden: {url}" in mail.text
     assert "Neu im Mai" in mail.html and "Neu im Mai" not in mail.text  # the hidden preheader
+
+
+def test_a_message_without_any_language_variant_is_refused(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        "/admin/notifications/preparedmessage/add/",
+        {
+            "name": "Empty", "is_marketing": "on", "from_email": "", "from_name": "",
+            "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0", "variants-MIN_NUM_FORMS": "1",
+            "variants-MAX_NUM_FORMS": "1000",
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert not PreparedMessage.objects.exists()
