@@ -26,3 +26,12 @@ def test_seed_demo_is_idempotent_and_its_logins_work(db):
     assert (welcome.delay_unit, welcome.delay_value) == ("minutes", 1)
     assert Automation.objects.filter(organization=organization, event_type="password_requested").count() == 1
     assert Run.objects.get(automation=welcome).status == Run.Status.SCHEDULED
+
+
+def test_the_demo_can_send_agentless_mail_from_its_own_domain(db):
+    from notifications.domains import is_verified_sender
+
+    call_command("seed_demo", stdout=io.StringIO())
+    organization = Organization.objects.get(slug="demo")
+    assert is_verified_sender(organization, "news@demo.example")
+    assert not is_verified_sender(organization, "news@elsewhere.example")
