@@ -16,7 +16,7 @@ run: install migrate
 	$(MANAGE) qcluster & \
 	$(MANAGE) dispatcher & \
 	$(MANAGE) runserver 127.0.0.1:8000 --noreload & \
-	wait -n
+	wait -n || true
 
 ## Install and run the whole test suite (plus lint and migration checks).
 test: install browser check

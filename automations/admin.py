@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
@@ -127,7 +128,7 @@ def replay_selected(modeladmin, request: HttpRequest, queryset) -> None:
 @admin.register(Run)
 class RunAdmin(ReadOnlyScopedAdmin):
     actions = [retry_selected, replay_selected]
-    list_display = ["id", "automation", "status", "target_display", "due_at", "attempts", "finished_at"]
+    list_display = ["id", "automation", "status", "target_display", "due_at", "attempts", "finished_at", "reason"]
     list_filter = ["status", "automation", "organization"]
     search_fields = ["contact__email", "user__username", "error"]
     date_hierarchy = "created_at"
@@ -150,6 +151,10 @@ class RunAdmin(ReadOnlyScopedAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("automation", "contact", "user")
+
+    @admin.display(description=_("error or note"))
+    def reason(self, run: Run) -> str:
+        return Truncator(run.error).chars(80) if run.error else ""
 
     @admin.display(description=_("target"))
     def target_display(self, obj: Run) -> str:

@@ -254,6 +254,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler would print its records a second time through root.
+        "django": {"handlers": [], "propagate": True},
         "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
         "mail.log": {"level": "WARNING"},  # aiosmtpd: one line per SMTP command otherwise
     },

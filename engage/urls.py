@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 
@@ -8,26 +9,30 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def no_favicon(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
 admin.site.site_header = "Engage"
 admin.site.site_title = "Engage"
-admin.site.index_title = "Configuration"
+admin.site.index_title = _("Configuration")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz),
+    path("favicon.ico", no_favicon),
+    # System users' password reset ("Forgotten your password?" on the admin's login page),
+    # in front of the admin, so that the admin's catch-all view does not take its URLs.
+    path("", include("notifications.password_reset")),
     path("admin/", admin.site.urls),
     path("portal/", include("contacts.portal.urls")),
+    # Inbound integrations: Salesforce outbound messages, signed webhooks, ActiveCampaign.
     path("inbound/", include("integrations.urls")),
-]
-
-# System users' password reset ("Forgotten your password?" on the admin's login page);
-# in front, so that the admin's catch-all view does not take its URLs.
-urlpatterns.insert(0, path("", include("notifications.password_reset")))
-
-
-urlpatterns += [
+    # Engage's own open pixel and click redirects, and the providers' tracking and inbound webhooks.
     path("t/", include("notifications.urls")),
     path("webhooks/anymail/", include("notifications.webhooks")),
+    # The integration API: /api/v1/, its schema and docs, and /oauth/token.
+    path("", include("api.urls")),
 ]
-# The integration API: /api/v1/, its schema and docs, and /oauth/token.
-urlpatterns += [path("", include("api.urls"))]

@@ -115,3 +115,19 @@ def test_failure_digest_is_one_mail_per_admin_listing_every_new_failure(alice, b
     assert "3 automation runs failed" in mail["Subject"]
     assert mail.get_body(("plain",)).get_content().count("Welcome") == 3
     assert maintenance.send_failure_digests() == 0  # nothing new: nothing sent
+
+
+def test_the_run_list_shows_why_a_run_failed_or_was_skipped(client, alice, alice_org):
+    from automations.models import Run
+    from automations.services import record_event
+    from tests.factories import AutomationFactory, ContactFactory
+
+    AutomationFactory(organization=alice_org, event_type="manual")
+    record_event(organization=alice_org, type="manual", contact=ContactFactory(organization=alice_org))
+    Run.objects.update(status="failed", error="The prepared message chosen for this job no longer exists.")
+    client.force_login(alice)
+    assert "The prepared message chosen for this job no longer exists." in client.get("/admin/automations/run/").text
+
+
+def test_favicon_requests_are_answered_without_an_error(client):
+    assert client.get("/favicon.ico").status_code == 204
