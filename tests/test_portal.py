@@ -362,3 +362,13 @@ def test_an_organizations_own_host_name_must_be_a_host_name(alice_org, host):
         alice_org.full_clean()
     alice_org.portal_host = "preferences.example.com"
     alice_org.full_clean()
+
+
+def test_a_subscription_waiting_for_confirmation_says_so(client, erika, alice_org):
+    group = Group.objects.create(organization=alice_org, name="Offers", is_public=True, double_opt_in=True)
+    Membership.objects.create(contact=erika, group=group, state=Membership.State.PENDING)
+    log_in(client)
+    page = client.get("/portal/alice/subscriptions/").text
+    assert "Waiting for your confirmation" in page
+    assert f'aria-describedby="id_group_{group.pk}_helptext"' in page
+    assert f'id="id_group_{group.pk}_helptext"' in page  # the description the checkbox points at exists

@@ -121,10 +121,14 @@ class SubscriptionsForm(forms.Form):
         self.states = states
         for group in self.groups:
             state = states.get(group.pk)
+            help_text = group.description
+            if state == Membership.State.PENDING:
+                waiting = _("Waiting for your confirmation: please click the link in the mail we sent you.")
+                help_text = f"{help_text} {waiting}".strip()
             field = forms.BooleanField(
                 label=group.name,
                 required=False,
-                help_text=group.description,
+                help_text=help_text,
                 initial=state in (*Membership.RECEIVING, Membership.State.PENDING),
                 disabled=state == Membership.State.BLACKLISTED,
             )
