@@ -30,6 +30,7 @@ from contacts.models import (
     Transaction,
     User,
 )
+from contacts.portal.auth import client_ip
 from contacts.resources import ContactResource
 from contacts.selections import validate_definition
 from contacts.selectors import email_taken, selection_contacts
@@ -266,6 +267,20 @@ class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     filter_horizontal = ["tags"]
     inlines = [MembershipInline, TransactionInline]
     actions = [fire_manual_events, export_personal_data, erase_personal_data]
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        previous = {f.instance.pk: f.initial.get("state") for f in formset.forms if f.instance.pk}
+        super().save_formset(request, form, formset, change)
+        source = f"admin ({request.user.get_username()})"
+        for membership in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+            services.membership_set_by_hand(
+                membership=membership,
+                previous=previous.get(membership.pk),
+                source=source,
+                ip_address=client_ip(request),
+            )
 
     def get_export_resource_classes(self, request: HttpRequest) -> list:
         return [ContactResource.for_organization(organization_of(request))]

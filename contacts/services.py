@@ -175,6 +175,33 @@ def unsubscribe(
     return membership
 
 
+@transaction.atomic
+def membership_set_by_hand(
+    *, membership: Membership, previous: str | None, source: str, ip_address: str | None = None
+) -> None:
+    """A membership state someone set by hand (the contact's page in the admin): the
+    consent record, event and confirmation mail the same change makes anywhere else."""
+    if membership.state == previous:
+        return
+    contact, group, state = membership.contact, membership.group, membership.state
+    action = {
+        Membership.State.SUBSCRIBED: ConsentRecord.Action.SUBSCRIBED,
+        Membership.State.UNSUBSCRIBED: ConsentRecord.Action.UNSUBSCRIBED,
+        Membership.State.PENDING: ConsentRecord.Action.SUBSCRIBE_REQUESTED,
+    }.get(state)
+    if action is not None:
+        _consent(contact, group, action, ip_address=ip_address, source=source, text=membership.reason)
+    event = {
+        Membership.State.SUBSCRIBED: EventType.SUBSCRIBED,
+        Membership.State.UNSUBSCRIBED: EventType.UNSUBSCRIBED,
+        Membership.State.MEMBER: EventType.MEMBER_ADDED,
+    }.get(state)
+    if event is not None:
+        _group_event(event, contact, group, source=source)
+    if state == Membership.State.PENDING:
+        transaction.on_commit(lambda: _send_confirmation_later(membership.pk))
+
+
 def unsubscribe_all(*, contact: Contact, source: str, reason: str = "", ip_address: str | None = None) -> int:
     groups = Group.objects.filter(
         memberships__contact=contact, memberships__state__in=[*Membership.RECEIVING, Membership.State.PENDING]

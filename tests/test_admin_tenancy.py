@@ -420,3 +420,28 @@ def test_a_date_drill_down_out_of_range_is_refused_not_a_crash(client, alice, ye
     client.force_login(alice)
     response = client.get(f"/admin/automations/run/?created_at__year={year}")
     assert response.status_code == 302 and "e=1" in response["Location"]  # the admin's "invalid lookup"
+
+
+def test_a_subscription_set_on_the_contact_page_is_recorded_as_consent_and_fires_its_event(client, bob, alice_org):
+    from automations.models import Event
+    from contacts.models import Contact, Membership
+
+    news = Group.objects.create(organization=alice_org, name="News")
+    contact = Contact.objects.create(organization=alice_org, email="m@example.com")
+    client.force_login(bob)
+    url = reverse("admin:contacts_contact_change", args=[contact.pk])
+    data = {
+        "email": "m@example.com", "language": "en", "attributes": "{}", **inline_management_forms(),
+        "memberships-TOTAL_FORMS": "1", "memberships-0-group": str(news.pk), "memberships-0-state": "subscribed",
+        "memberships-0-reason": "",
+    }  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    membership = Membership.objects.get(contact=contact)
+    data.update({"memberships-INITIAL_FORMS": "1", "memberships-0-id": str(membership.pk)})
+    assert client.post(url, data).status_code == 302  # saved again unchanged: nothing new recorded
+    data.update({"memberships-0-state": "unsubscribed", "memberships-0-reason": "asked by phone"})
+    assert client.post(url, data).status_code == 302
+    records = list(ConsentRecord.objects.filter(contact=contact).order_by("at", "id").values_list("action", "source"))
+    assert records == [("subscribed", "admin (bob)"), ("unsubscribed", "admin (bob)")]
+    events = list(Event.objects.filter(contact=contact, type__in=["subscribed", "unsubscribed"]).order_by("pk"))
+    assert [e.type for e in events] == ["subscribed", "unsubscribed"]
