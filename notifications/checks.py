@@ -16,3 +16,19 @@ def webhook_secret_check(app_configs, **kwargs) -> list:
             id="notifications.W001",
         )
     ]
+
+
+@register(deploy=True)
+def spf_include_check(app_configs, **kwargs) -> list:
+    """Sender domains are told to publish an SPF record allowing the host's servers; without
+    ENGAGE_SPF_INCLUDE that record would allow none (`manage.py check --deploy`)."""
+    if settings.ENGAGE_SPF_INCLUDE:
+        return []
+    return [
+        Warning(
+            "ENGAGE_SPF_INCLUDE is not set: sender domains are shown an SPF record that allows no mail server.",
+            hint="Set ENGAGE_SPF_INCLUDE to the SPF mechanisms of the servers Engage sends through, "
+            "e.g. include:_spf.mail.example.net ip4:203.0.113.5.",
+            id="notifications.W002",
+        )
+    ]

@@ -384,3 +384,12 @@ def test_the_host_admin_adds_a_domain_for_an_organization(client, host_admin, al
     added = client.post(url, {"organization": alice_org.pk, "domain": "news.example", "dkim_selector": "engage"})
     assert added.status_code == 302
     assert SenderDomain.objects.get(domain="news.example").organization == alice_org
+
+
+def test_a_deployment_without_spf_include_is_warned(settings):
+    from notifications.checks import spf_include_check
+
+    settings.ENGAGE_SPF_INCLUDE = []
+    assert [w.id for w in spf_include_check(None)] == ["notifications.W002"]
+    settings.ENGAGE_SPF_INCLUDE = ["include:_spf.mail.example.net"]
+    assert spf_include_check(None) == []
