@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api import services
-from api.filters import ContactFilter
+from api.filters import ContactFilter, id_or_404
 from api.serializers import (
     AttributeDefinitionSerializer,
     BulkContactsSerializer,
@@ -138,7 +138,7 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ApiView
     ordering = ["-occurred_at", "-id"]
 
     def contact(self) -> Contact:
-        return get_object_or_404(Contact, organization=self.organization, pk=self.kwargs["contact_pk"])
+        return get_object_or_404(Contact, organization=self.organization, pk=id_or_404(self.kwargs["contact_pk"]))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
