@@ -4,7 +4,6 @@ inactive token is a 404, whoever's it is. Nothing is acknowledged before it is c
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from engage.lib import nesting
 from integrations import activecampaign, salesforce, services, webhooks
 from integrations.models import ActiveCampaignConnection, InboundNotification, SalesforceConnection, WebhookEndpoint
 
@@ -76,7 +76,9 @@ def webhook(request: HttpRequest, token: str) -> JsonResponse:
     except webhooks.InvalidSignature as exc:
         return _error(str(exc), 401)
     try:
-        payload = json.loads(body)
+        payload = nesting.loads(body)
+    except nesting.TooDeep as exc:
+        return _error(str(exc), 400)
     except ValueError:
         return _error("The body is not valid JSON.", 400)
     if not isinstance(payload, dict):
@@ -104,6 +106,8 @@ def activecampaign_webhook(request: HttpRequest, token: str) -> JsonResponse:
         return _error(f"The body is larger than {MAX_BODY} bytes.", 400)
     try:
         payload = activecampaign.parse_webhook(body.decode())
+    except activecampaign.TooDeep as exc:
+        return _error(str(exc), 400)
     except (UnicodeDecodeError, ValueError):
         return _error("The body is not UTF-8 form data.", 400)
     # ActiveCampaign sends no id; the same body delivered twice is the same notification.
