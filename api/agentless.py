@@ -14,11 +14,11 @@ import time
 from email.headerregistry import Address
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api import ratecount
 from api.serializers import StrictMixin
 from contacts.models import Contact, Organization
 from notifications.conversations import conversation_for
@@ -128,20 +128,14 @@ class RateLimited(Exception):
 
 def admit(organization: Organization) -> None:
     """Count the mail against the organization's mails per minute (its sending rate limit),
-    in the shared cache; raise RateLimited with the seconds until the next minute."""
+    in Redis or the database (api.ratecount); raise RateLimited with the seconds until the next minute."""
     limit = (
         SendQuota.objects.filter(organization=organization).values_list("mails_per_minute", flat=True).first()
         or settings.ENGAGE_MAILS_PER_MINUTE
     )
     now = time.time()
     window = int(now // WINDOW)
-    key = f"api-agentless:{organization.pk}:{window}"
-    cache.add(key, 0, timeout=WINDOW * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=WINDOW * 2)
-        count = 1
+    count = ratecount.hit(f"api-agentless:{organization.pk}", window)
     if count > limit:
         raise RateLimited((window + 1) * WINDOW - now)
 
