@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -86,6 +87,20 @@ class ContactViewSet(ApiModelViewSet):
         contact, created = services.upsert_contact(organization=self.organization, data=serializer.validated_data)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ContactSerializer(contact, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(
+        summary="Get a contact by e-mail address",
+        tags=["contacts"],
+        responses={200: ContactSerializer},
+        parameters=[OpenApiParameter("email", str, OpenApiParameter.PATH, description="The contact's address.")],
+        description="The address is compared case-insensitively; 404 if your organization has no such contact.",
+    )
+    @by_email.mapping.get
+    def get_by_email(self, request, email: str):
+        contact = self.get_queryset().filter(email__iexact=email).order_by("id").first()
+        if contact is None:
+            raise Http404
+        return Response(ContactSerializer(contact, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Create or update up to 1,000 contacts by e-mail address",
