@@ -299,13 +299,28 @@ class OutboundMessageSerializer(serializers.ModelSerializer):
 
 
 class SuppressionSerializer(StrictMixin, serializers.ModelSerializer):
-    reason = serializers.ChoiceField(choices=Suppression.Reason.choices, read_only=True)
+    reason = serializers.ChoiceField(
+        choices=Suppression.Reason.choices,
+        default=Suppression.Reason.MANUAL,
+        help_text=_(
+            "Why no mail goes to the address. On POST: manual (the default), hard_bounce or complaint, e.g. "
+            "when bringing over another provider's list; unsubscribe is not accepted, since unsubscribing is "
+            "recorded with its consent through a group's memberships."
+        ),
+    )
 
     class Meta:
         model = Suppression
         fields = ["id", "address", "reason", "note", "created_at"]
-        read_only_fields = ["id", "reason", "created_at"]
+        read_only_fields = ["id", "created_at"]
         extra_kwargs = {"note": {"max_length": 1000}}
+
+    def validate_reason(self, value: str) -> str:
+        if value == Suppression.Reason.UNSUBSCRIBE:
+            raise serializers.ValidationError(
+                _("Unsubscribe a contact through its group memberships (action unsubscribe), which records it.")
+            )
+        return value
 
     def validate_address(self, value: str) -> str:
         address = normalize(value)
