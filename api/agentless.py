@@ -14,11 +14,11 @@ import time
 from email.headerregistry import Address
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api import ratecount
 from api.serializers import StrictMixin
 from contacts.models import Contact, Organization
 from notifications.conversations import conversation_for
@@ -53,15 +53,29 @@ class AddressSerializer(StrictMixin, serializers.Serializer):
 
 
 class AgentlessEmailSerializer(StrictMixin, serializers.Serializer):
-    senderType = serializers.ChoiceField(choices=["Outbound"], default="Outbound")
-    fromAddress = AddressSerializer()
-    toAddresses = AddressSerializer(many=True)
-    replyToAddress = AddressSerializer(required=False)
-    subject = serializers.CharField(max_length=MAX_SUBJECT)
-    textBody = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
-    htmlBody = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    senderType = serializers.ChoiceField(
+        choices=["Outbound"], default="Outbound", label=_("Sender type"), help_text=_("Always “Outbound”.")
+    )
+    fromAddress = AddressSerializer(
+        label=_("From address"), help_text=_("The sender; its domain must be a verified sender domain.")
+    )
+    toAddresses = AddressSerializer(many=True, label=_("To addresses"), help_text=_("Exactly one recipient."))
+    replyToAddress = AddressSerializer(
+        required=False, label=_("Reply-to address"), help_text=_("Where replies go (optional).")
+    )
+    subject = serializers.CharField(max_length=MAX_SUBJECT, label=_("Subject"))
+    textBody = serializers.CharField(
+        required=False, allow_blank=True, default="", trim_whitespace=False, label=_("Text body"),
+        help_text=_("The plain-text part."),
+    )  # fmt: skip
+    htmlBody = serializers.CharField(
+        required=False, allow_blank=True, default="", trim_whitespace=False, label=_("HTML body"),
+        help_text=_("The HTML part."),
+    )  # fmt: skip
     conversationId = serializers.UUIDField(
-        required=False, help_text=_("Continue this conversation (a new one starts if it is unknown or idle).")
+        required=False,
+        label=_("Conversation ID"),
+        help_text=_("Continue this conversation (a new one starts if it is unknown or idle)."),
     )
     attachments = serializers.ListField(
         required=False, help_text=_("Not supported: must be absent or empty."), child=serializers.DictField()
@@ -108,15 +122,17 @@ class AgentlessEmailSerializer(StrictMixin, serializers.Serializer):
 
 
 class AgentlessEmailResponseSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    conversationId = serializers.UUIDField()
-    senderType = serializers.CharField()
-    fromAddress = AddressSerializer()
-    toAddresses = AddressSerializer(many=True)
-    replyToAddress = AddressSerializer(required=False)
-    subject = serializers.CharField()
-    dateCreated = serializers.DateTimeField()
-    selfUri = serializers.CharField()
+    id = serializers.CharField(label=_("ID"), help_text=_("The mail's id."))
+    conversationId = serializers.UUIDField(label=_("Conversation ID"), help_text=_("The conversation of the mail."))
+    senderType = serializers.CharField(label=_("Sender type"), help_text=_("Always “Outbound”."))
+    fromAddress = AddressSerializer(label=_("From address"), help_text=_("The sender."))
+    toAddresses = AddressSerializer(many=True, label=_("To addresses"), help_text=_("The recipient."))
+    replyToAddress = AddressSerializer(
+        required=False, label=_("Reply-to address"), help_text=_("Where replies go, if set.")
+    )
+    subject = serializers.CharField(label=_("Subject"))
+    dateCreated = serializers.DateTimeField(label=_("Date created"), help_text=_("When the mail was accepted (UTC)."))
+    selfUri = serializers.CharField(label=_("Self URI"), help_text=_("Where to read the mail's status."))
     status = serializers.CharField(help_text=_("The mail's status in the outbox (queued, sent, delivered …)."))
 
 
@@ -128,20 +144,14 @@ class RateLimited(Exception):
 
 def admit(organization: Organization) -> None:
     """Count the mail against the organization's mails per minute (its sending rate limit),
-    in the shared cache; raise RateLimited with the seconds until the next minute."""
+    in Redis or the database (api.ratecount); raise RateLimited with the seconds until the next minute."""
     limit = (
         SendQuota.objects.filter(organization=organization).values_list("mails_per_minute", flat=True).first()
         or settings.ENGAGE_MAILS_PER_MINUTE
     )
     now = time.time()
     window = int(now // WINDOW)
-    key = f"api-agentless:{organization.pk}:{window}"
-    cache.add(key, 0, timeout=WINDOW * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=WINDOW * 2)
-        count = 1
+    count = ratecount.hit(f"api-agentless:{organization.pk}", window)
     if count > limit:
         raise RateLimited((window + 1) * WINDOW - now)
 

@@ -104,3 +104,20 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RateCount(models.Model):
+    """Requests (or mails) counted in one minute for one key, when no Redis is configured:
+    one row per (key, window), raised by a single UPDATE … SET count = count + 1, which the
+    database applies atomically, so that concurrent requests lose no increment."""
+
+    key = models.CharField(max_length=100)
+    window = models.BigIntegerField()  # Unix minutes
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="rate_count_unique")]
+        indexes = [models.Index(fields=["window"], name="rate_count_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window}: {self.count}"

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.filters import MAX_ID
 from automations.events import EventType, Scope, scopes_of
 from automations.models import Automation, Event, Run
 from contacts.attributes import clean_attributes
@@ -197,7 +198,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipChangeSerializer(StrictMixin, serializers.Serializer):
-    contact = serializers.IntegerField(min_value=1, help_text=_("Id of a contact of your organization."))
+    contact = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text=_("Id of a contact of your organization.")
+    )
     action = serializers.ChoiceField(
         choices=[("add", _("add as member")), ("subscribe", _("subscribe")), ("unsubscribe", _("unsubscribe"))],
         help_text=_("subscribe records consent (and sends the confirmation for double opt-in groups)."),
@@ -211,7 +214,7 @@ class EventInSerializer(StrictMixin, serializers.Serializer):
         choices=CONTACT_EVENT_TYPES, help_text=_("An event of the catalogue (contact scope).")
     )
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    contact = serializers.IntegerField(min_value=1, required=False, help_text=_("The contact's id …"))
+    contact = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, help_text=_("The contact's id …"))
     email = serializers.EmailField(required=False, help_text=_("… or the contact's e-mail address."))
     payload = serializers.DictField(required=False, default=dict)
     external_id = serializers.CharField(
@@ -296,13 +299,28 @@ class OutboundMessageSerializer(serializers.ModelSerializer):
 
 
 class SuppressionSerializer(StrictMixin, serializers.ModelSerializer):
-    reason = serializers.ChoiceField(choices=Suppression.Reason.choices, read_only=True)
+    reason = serializers.ChoiceField(
+        choices=Suppression.Reason.choices,
+        default=Suppression.Reason.MANUAL,
+        help_text=_(
+            "Why no mail goes to the address. On POST: manual (the default), hard_bounce or complaint, e.g. "
+            "when bringing over another provider's list; unsubscribe is not accepted, since unsubscribing is "
+            "recorded with its consent through a group's memberships."
+        ),
+    )
 
     class Meta:
         model = Suppression
         fields = ["id", "address", "reason", "note", "created_at"]
-        read_only_fields = ["id", "reason", "created_at"]
+        read_only_fields = ["id", "created_at"]
         extra_kwargs = {"note": {"max_length": 1000}}
+
+    def validate_reason(self, value: str) -> str:
+        if value == Suppression.Reason.UNSUBSCRIBE:
+            raise serializers.ValidationError(
+                _("Unsubscribe a contact through its group memberships (action unsubscribe), which records it.")
+            )
+        return value
 
     def validate_address(self, value: str) -> str:
         address = normalize(value)

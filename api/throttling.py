@@ -1,15 +1,16 @@
-"""Requests per minute and credential, counted in Django's cache (Redis when scaled out,
-the database cache otherwise), so that every web process shares one count."""
+"""Requests per minute and credential, counted in Redis when scaled out, in the database
+otherwise (api.ratecount), so that every web process shares one count and concurrent
+requests lose no increment."""
 
 from __future__ import annotations
 
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
-WINDOW = 60  # seconds
+from api import ratecount
+from api.ratecount import WINDOW
 
 
 class CredentialRateThrottle(BaseThrottle):
@@ -19,13 +20,7 @@ class CredentialRateThrottle(BaseThrottle):
             return True  # unauthenticated requests are refused before they cost anything
         now = time.time()
         window = int(now // WINDOW)
-        key = f"api-rate:{credential}:{window}"
-        cache.add(key, 0, timeout=WINDOW * 2)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=WINDOW * 2)
-            count = 1
+        count = ratecount.hit(f"api-rate:{credential}", window)
         self._wait = (window + 1) * WINDOW - now
         return count <= settings.ENGAGE_API_REQUESTS_PER_MINUTE
 

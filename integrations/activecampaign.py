@@ -21,6 +21,11 @@ from integrations.models import ActiveCampaignConnection
 
 TIMEOUT = 10
 BRACKETS = re.compile(r"\[([^\]]*)\]")
+MAX_BRACKETS = 8  # contact[fields][sprache] has 2; ActiveCampaign sends no deeper keys
+
+
+class TooDeep(ValueError):
+    pass
 
 
 class Client:
@@ -95,6 +100,8 @@ def parse_webhook(body: str) -> dict[str, Any]:
     for key, value in parse_qsl(body, keep_blank_values=True, max_num_fields=1000):
         head, _, rest = key.partition("[")
         path = [head, *BRACKETS.findall("[" + rest)] if rest else [head]
+        if len(path) - 1 > MAX_BRACKETS:
+            raise TooDeep(f"A field name has more than {MAX_BRACKETS} levels of [brackets]: {head[:40]}[…].")
         node = data
         for part in path[:-1]:
             child = node.get(part)

@@ -26,6 +26,7 @@ SOAP_ENV = "{http://schemas.xmlsoap.org/soap/envelope/}"
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 MAX_NOTIFICATIONS = 100
 SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
+MAX_FIELD_DEPTH = 8  # an sObject field, its related record, that one's related record, …
 OBJECT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 
 ACK = """<?xml version="1.0" encoding="UTF-8"?>
@@ -147,12 +148,14 @@ def _datetime(value: Any, notification_id: str) -> datetime | None:
     return parsed
 
 
-def _value(element: Element) -> Any:
+def _value(element: Element, level: int = 1) -> Any:
     if element.get(f"{XSI}nil") == "true":
         return None
     children = list(element)
     if children:  # a related record, e.g. <sf:Account><sf:Name>…</sf:Name></sf:Account>
-        return {_local(child.tag): _value(child) for child in children}
+        if level >= MAX_FIELD_DEPTH:
+            raise InvalidMessage(f"An sObject field is nested more than {MAX_FIELD_DEPTH} levels deep.")
+        return {_local(child.tag): _value(child, level + 1) for child in children}
     return (element.text or "").strip()
 
 

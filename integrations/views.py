@@ -4,19 +4,20 @@ inactive token is a 404, whoever's it is. Nothing is acknowledged before it is c
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from engage.lib import nesting
 from integrations import activecampaign, salesforce, services, webhooks
 from integrations.models import ActiveCampaignConnection, InboundNotification, SalesforceConnection, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
+# The same answer for a token that never existed and one that is inactive or another's.
+NO_SUCH_ENDPOINT = "No active endpoint has this address; check the token in the URL."
 MAX_BODY = 1024 * 1024  # Salesforce sends at most 100 notifications; webhooks are small
 
 
@@ -39,9 +40,9 @@ def _soap(text: str, status: int) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def salesforce_outbound(request: HttpRequest, token: str) -> HttpResponse:
-    connection = get_object_or_404(
-        SalesforceConnection.objects.select_related("organization"), token=token, is_active=True
-    )
+    connection = SalesforceConnection.objects.select_related("organization").filter(token=token, is_active=True).first()
+    if connection is None:
+        return _soap(salesforce.fault(NO_SUCH_ENDPOINT), 404)
     body = _body(request)
     if body is None:
         return _soap(salesforce.fault("The message is too large."), 500)
@@ -67,7 +68,9 @@ def _error(message: str, status: int) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest, token: str) -> JsonResponse:
-    endpoint = get_object_or_404(WebhookEndpoint.objects.select_related("organization"), token=token, is_active=True)
+    endpoint = WebhookEndpoint.objects.select_related("organization").filter(token=token, is_active=True).first()
+    if endpoint is None:
+        return _error(NO_SUCH_ENDPOINT, 404)
     body = _body(request)
     if body is None:
         return _error(f"The body is larger than {MAX_BODY} bytes.", 400)
@@ -76,7 +79,9 @@ def webhook(request: HttpRequest, token: str) -> JsonResponse:
     except webhooks.InvalidSignature as exc:
         return _error(str(exc), 401)
     try:
-        payload = json.loads(body)
+        payload = nesting.loads(body)
+    except nesting.TooDeep as exc:
+        return _error(str(exc), 400)
     except ValueError:
         return _error("The body is not valid JSON.", 400)
     if not isinstance(payload, dict):
@@ -96,14 +101,20 @@ def webhook(request: HttpRequest, token: str) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def activecampaign_webhook(request: HttpRequest, token: str) -> JsonResponse:
-    connection = get_object_or_404(
-        ActiveCampaignConnection.objects.select_related("organization"), webhook_token=token, is_active=True
+    connection = (
+        ActiveCampaignConnection.objects.select_related("organization")
+        .filter(webhook_token=token, is_active=True)
+        .first()
     )
+    if connection is None:
+        return _error(NO_SUCH_ENDPOINT, 404)
     body = _body(request)
     if body is None:
         return _error(f"The body is larger than {MAX_BODY} bytes.", 400)
     try:
         payload = activecampaign.parse_webhook(body.decode())
+    except activecampaign.TooDeep as exc:
+        return _error(str(exc), 400)
     except (UnicodeDecodeError, ValueError):
         return _error("The body is not UTF-8 form data.", 400)
     # ActiveCampaign sends no id; the same body delivered twice is the same notification.

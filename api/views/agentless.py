@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from api import agentless
+from api.filters import id_or_404
 from api.views.base import ApiView
 from notifications.models import OutboundMessage
 
@@ -86,6 +87,6 @@ class AgentlessMessageView(ApiView):
             OutboundMessage.objects.select_related("conversation"),
             organization=self.organization,
             conversation__uuid=conversation_id,
-            pk=message_id,
+            pk=id_or_404(message_id),
         )
         return Response(describe(message))

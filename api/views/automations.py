@@ -60,7 +60,9 @@ class OutboundMessageViewSet(ApiReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List the suppression list (addresses no mail goes to)", tags=["suppressions"]),
     retrieve=extend_schema(summary="Get a suppressed address", tags=["suppressions"]),
-    create=extend_schema(summary="Suppress an address (reason: manual)", tags=["suppressions"]),
+    create=extend_schema(
+        summary="Suppress an address (reason: manual, hard_bounce or complaint)", tags=["suppressions"]
+    ),
     destroy=extend_schema(summary="Send to an address again", tags=["suppressions"]),
 )
 class SuppressionViewSet(
@@ -77,8 +79,8 @@ class SuppressionViewSet(
     def perform_create(self, serializer) -> None:
         data = serializer.validated_data
         serializer.instance = suppress(
-            organization=self.organization, address=data["address"], reason=Suppression.Reason.MANUAL,
-            note=data.get("note", ""),
+            organization=self.organization, address=data["address"],
+            reason=data.get("reason", Suppression.Reason.MANUAL), note=data.get("note", ""),
         )  # fmt: skip
 
     def perform_destroy(self, instance: Suppression) -> None:

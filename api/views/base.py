@@ -8,6 +8,7 @@ from rest_framework import viewsets
 from rest_framework.views import APIView
 
 from api import idempotency
+from api.filters import id_or_404
 from contacts.models import Organization
 
 
@@ -57,15 +58,23 @@ class ApiMixin:
             return handler(request, *args, **kwargs)
 
 
-class ApiViewSet(ApiMixin, viewsets.GenericViewSet):
+class ApiGenericMixin(ApiMixin):
+    def get_object(self):
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        if lookup in self.kwargs:
+            id_or_404(self.kwargs[lookup])
+        return super().get_object()
+
+
+class ApiViewSet(ApiGenericMixin, viewsets.GenericViewSet):
     pass
 
 
-class ApiModelViewSet(ApiMixin, viewsets.ModelViewSet):
+class ApiModelViewSet(ApiGenericMixin, viewsets.ModelViewSet):
     pass
 
 
-class ApiReadOnlyViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
+class ApiReadOnlyViewSet(ApiGenericMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 

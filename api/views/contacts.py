@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -8,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api import services
-from api.filters import ContactFilter
+from api.filters import ContactFilter, id_or_404
 from api.serializers import (
     AttributeDefinitionSerializer,
     BulkContactsSerializer,
@@ -88,6 +89,20 @@ class ContactViewSet(ApiModelViewSet):
         return Response(ContactSerializer(contact, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(
+        summary="Get a contact by e-mail address",
+        tags=["contacts"],
+        responses={200: ContactSerializer},
+        parameters=[OpenApiParameter("email", str, OpenApiParameter.PATH, description="The contact's address.")],
+        description="The address is compared case-insensitively; 404 if your organization has no such contact.",
+    )
+    @by_email.mapping.get
+    def get_by_email(self, request, email: str):
+        contact = self.get_queryset().filter(email__iexact=email).order_by("id").first()
+        if contact is None:
+            raise Http404
+        return Response(ContactSerializer(contact, context=self.get_serializer_context()).data)
+
+    @extend_schema(
         summary="Create or update up to 1,000 contacts by e-mail address",
         tags=["contacts"],
         request=BulkContactsSerializer,
@@ -138,7 +153,7 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ApiView
     ordering = ["-occurred_at", "-id"]
 
     def contact(self) -> Contact:
-        return get_object_or_404(Contact, organization=self.organization, pk=self.kwargs["contact_pk"])
+        return get_object_or_404(Contact, organization=self.organization, pk=id_or_404(self.kwargs["contact_pk"]))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

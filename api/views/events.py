@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api import services
+from api.filters import EventFilter
 from api.serializers import (
     BulkEventsResultSerializer,
     BulkEventsSerializer,
@@ -38,7 +39,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     serializer_class = EventSerializer
     ordering_fields = ["occurred_at", "id"]
     ordering = ["-id"]
-    filterset_fields = ["type", "contact", "external_id"]
+    filterset_class = EventFilter
 
     def get_queryset(self):
         return Event.objects.filter(organization=self.organization)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.utils import timezone
 
 from api.agentless import MAX_BODY_BYTES
+from api.models import RateCount
 from notifications.models import Conversation, OutboundMessage, SenderDomain, SendQuota
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -175,7 +175,8 @@ def test_other_bad_input_is_400_naming_the_field(alice_api, body, change, field)
 def test_600_mails_a_minute_by_default_then_429(alice_api, alice_org, body):
     with time_machine.travel("2026-11-27 10:00:15Z", tick=False):
         window = int(time.time() // 60)
-        cache.set(f"api-agentless:{alice_org.pk}:{window}", 599)  # as if 599 went out this minute
+        # as if 599 went out this minute
+        RateCount.objects.create(key=f"api-agentless:{alice_org.pk}", window=window, count=599)
         assert send(alice_api, body).status_code == 202
         response = send(alice_api, body)
         assert response.status_code == 429

@@ -270,3 +270,22 @@ def test_a_unique_value_saved_concurrently_is_409_not_500(alice_api, jana, monke
     assert response.status_code == 409
     assert response.json()["type"] == "conflict"
     assert Contact.objects.filter(email="jana@example.com").count() == 1
+
+
+# --- Read by e-mail ---------------------------------------------------------------------
+def test_get_by_email_reads_the_contact_whatever_the_case(alice_api, bob_api, jana):
+    for api, address in [(alice_api, "jana@example.com"), (bob_api, "JANA@Example.COM")]:
+        response = api.get(f"/api/v1/contacts/by-email/{address}")
+        assert response.status_code == 200
+        assert response.json()["id"] == jana.pk and response.json()["email"] == jana.email
+
+
+def test_get_by_email_of_an_unknown_address_is_404(alice_api, jana):
+    response = alice_api.get("/api/v1/contacts/by-email/nobody@example.com")
+    assert response.status_code == 404 and response.json()["type"] == "not_found"
+
+
+def test_get_by_email_never_shows_another_organizations_contact(charlie_api, jana):
+    response = charlie_api.get("/api/v1/contacts/by-email/jana@example.com")
+    assert response.status_code == 404
+    assert "Erika" not in response.content.decode()

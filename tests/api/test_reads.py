@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from automations.models import Run
 from automations.services import record_event
-from notifications.models import OutboundMessage
+from notifications.models import OutboundMessage, Suppression
 from tests.factories import AutomationFactory, ContactFactory
 
 
@@ -120,3 +120,24 @@ def test_charlie_cannot_see_or_lift_alices_suppressions(alice_api, charlie_api, 
 def test_a_read_key_cannot_change_the_suppression_list(bob_api):
     assert bob_api.get("/api/v1/suppressions").status_code == 200
     assert bob_api.post("/api/v1/suppressions", {"address": "a@example.com"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("reason", ["manual", "hard_bounce", "complaint"])
+def test_a_suppression_can_be_posted_with_a_reason(alice_api, alice_org, reason):
+    response = alice_api.post("/api/v1/suppressions", {"address": "jana@example.com", "reason": reason}, format="json")
+    assert response.status_code == 201
+    assert response.json()["reason"] == reason
+    assert Suppression.objects.get(organization=alice_org).reason == reason
+
+
+def test_a_suppression_without_a_reason_is_manual(alice_api):
+    response = alice_api.post("/api/v1/suppressions", {"address": "jana@example.com"}, format="json")
+    assert response.status_code == 201 and response.json()["reason"] == "manual"
+
+
+def test_unsubscribe_is_no_reason_to_post(alice_api):
+    body = {"address": "jana@example.com", "reason": "unsubscribe"}
+    response = alice_api.post("/api/v1/suppressions", body, format="json")
+    assert response.status_code == 400
+    assert "memberships" in response.json()["errors"]["reason"][0]
+    assert not Suppression.objects.exists()

@@ -93,3 +93,17 @@ def test_no_request_causes_a_server_error_or_an_off_schema_answer(
             response_schema_conformance,
         ],
     )
+
+
+@pytest.mark.parametrize("component", ["AgentlessEmailRequest", "AgentlessEmailResponse"])
+def test_agentless_fields_have_readable_titles_and_descriptions(db, component):
+    """Genesys' camelCase names would otherwise become titles like “Fromaddress”."""
+    schema = APIClient().get("/api/schema/?format=json").json()
+    properties = schema["components"]["schemas"][component]["properties"]
+    assert properties["fromAddress"]["title"] == "From address"
+    assert properties["toAddresses"]["title"] == "To addresses"
+    assert properties["senderType"]["title"] == "Sender type"
+    for name, field in properties.items():
+        assert field.get("description"), name
+        text = f"{field.get('title', '')} {field['description']}"
+        assert not any(word in text for word in ("Fromaddress", "Toaddresses", "Sendertype", "Replytoaddress")), name
