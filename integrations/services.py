@@ -93,24 +93,24 @@ def _store_notification(
     connection: SalesforceConnection, message: salesforce.OutboundMessage, notification: salesforce.Notification
 ) -> SalesforceNotification | None:
     organization = connection.organization
-    if SalesforceNotification.objects.filter(organization=organization, notification_id=notification.id).exists():
+    # get_or_create settles a concurrent delivery of the same notification by the unique
+    # constraint: one of them creates the row, the other finds it.
+    row, created = SalesforceNotification.objects.get_or_create(
+        organization=organization,
+        notification_id=notification.id,
+        defaults={
+            "connection": connection,
+            "action_id": message.action_id,
+            "object_type": notification.object_type,
+            "object_id": notification.object_id,
+            "fields": notification.fields,
+            "deleted": notification.deleted,
+            "last_modified_at": notification.last_modified_at,
+            "status": SalesforceNotification.Status.NO_CONTACT,
+        },
+    )
+    if not created:
         return None
-    try:
-        with transaction.atomic():
-            row = SalesforceNotification.objects.create(
-                organization=organization,
-                connection=connection,
-                notification_id=notification.id,
-                action_id=message.action_id,
-                object_type=notification.object_type,
-                object_id=notification.object_id,
-                fields=notification.fields,
-                deleted=notification.deleted,
-                last_modified_at=notification.last_modified_at,
-                status=SalesforceNotification.Status.NO_CONTACT,
-            )
-    except IntegrityError:
-        return None  # a concurrent delivery of the same notification stored it
     record, current = _update_record(organization, notification)
     if not current:
         row.status = SalesforceNotification.Status.OUTDATED
@@ -217,21 +217,14 @@ def receive_notification(
 ) -> tuple[InboundNotification, bool]:
     """Store a notification once per (source, webhook_id) and fire EXTERNAL_NOTIFICATION for
     the contact it names. Returns (notification, created)."""
-    existing = InboundNotification.objects.filter(organization=organization, source=source, webhook_id=webhook_id)
-    if existing.exists():
-        return existing.get(), False
-    try:
-        with transaction.atomic():
-            row = InboundNotification.objects.create(
-                organization=organization,
-                source=source,
-                endpoint=endpoint,
-                webhook_id=webhook_id,
-                payload=payload,
-                status=InboundNotification.Status.NO_CONTACT,
-            )
-    except IntegrityError:
-        return existing.get(), False
+    row, created = InboundNotification.objects.get_or_create(
+        organization=organization,
+        source=source,
+        webhook_id=webhook_id,
+        defaults={"endpoint": endpoint, "payload": payload, "status": InboundNotification.Status.NO_CONTACT},
+    )
+    if not created:
+        return row, False
     email = contact_email_of(payload)
     contact = invited_contact(organization, payload) or find_or_create_contact(
         organization=organization, email=email, source=source
