@@ -45,6 +45,8 @@ REDACTED = "••••••••"
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 5
+# How long the dispatcher's sweep leaves a run's new mail to the worker that queued it.
+OUTBOX_GRACE = timedelta(seconds=5)
 # Accepted mails are recorded as sent in groups of this many, or after this long.
 SENT_FLUSH = 50
 SENT_FLUSH_SECONDS = 0.2
@@ -166,11 +168,16 @@ def dispatch_due_messages(*, limit: int = 100) -> int:
 
 
 def claim_messages(*, ids: list[int] | None = None, limit: int = 100, now=None) -> Claim | None:
-    """Claim queued mails that are due, and those of senders whose lease ran out."""
+    """Claim queued mails that are due (or just those of `ids`), and those of senders whose
+    lease ran out."""
     now = now or timezone.now()
-    due = models.Q(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now) | models.Q(
-        status=OutboundMessage.Status.SENDING, lease_expires_at__lt=now
-    )
+    queued = models.Q(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now)
+    if ids is None:
+        # The sweep leaves a run's new mail to the worker that queued it, which sends it
+        # with the rest of its batch a moment later; should that worker die, the sweep
+        # takes it after OUTBOX_GRACE.
+        queued &= ~models.Q(run__isnull=False, attempts=0, created_at__gt=now - OUTBOX_GRACE)
+    due = queued | models.Q(status=OutboundMessage.Status.SENDING, lease_expires_at__lt=now)
     return claim(
         OutboundMessage, due, order_by="next_attempt_at", limit=limit, now=now, ids=ids,
         status=OutboundMessage.Status.SENDING,

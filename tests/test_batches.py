@@ -1,6 +1,7 @@
 """Work done in batches: configuration looked up once per batch, leases kept while it lasts."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -120,3 +121,21 @@ def test_accepted_mails_are_recorded_as_sent_in_groups(alice_org, mailoutbox, mo
     assert len(marked_sent) == 3  # 2 + 2 + the last one, when the batch ends
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {OutboundMessage.Status.SENT}
     assert len(mailoutbox) == 5
+
+
+def test_the_sweep_leaves_a_runs_new_mail_to_its_worker_for_a_grace_period(alice_org, monkeypatch):
+    import time_machine
+    from django.utils import timezone
+
+    AutomationFactory(organization=alice_org, event_type="manual", job_type="add_tag", job_params={"tag": "x"})
+    record_event(organization=alice_org, type="manual", contact=ContactFactory(organization=alice_org))
+    run = Run.objects.get()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        from_run = enqueue_mail(organization=alice_org, to="a@example.com", mail=RenderedMail("Hi", "x"), run=run)
+        system = enqueue_mail(organization=alice_org, to="b@example.com", mail=RenderedMail("Hi", "x"))
+        claimed = services.claim_messages()
+    assert set(OutboundMessage.objects.filter(claim_token=claimed.token).values_list("pk", flat=True)) == {system.pk}
+    with time_machine.travel(start + services.OUTBOX_GRACE + timedelta(seconds=1), tick=False):
+        later = services.claim_messages()
+    assert set(OutboundMessage.objects.filter(claim_token=later.token).values_list("pk", flat=True)) == {from_run.pk}
