@@ -19,6 +19,25 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class Received(models.Model):
+    """What every received notification reports: the contact it concerned, the event it
+    fired and what came of it (the run report of an inbound message)."""
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event = models.ForeignKey(
+        "automations.Event", verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    output = models.TextField(_("output / error"), blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
 class SalesforceConnection(models.Model):
     """A Salesforce org that sends Outbound Messages to Engage."""
 
@@ -44,7 +63,7 @@ class SalesforceConnection(models.Model):
         return self.name
 
 
-class SalesforceNotification(models.Model):
+class SalesforceNotification(Received):
     """One `Notification` of an Outbound Message, stored once by its Id."""
 
     class Status(models.TextChoices):
@@ -64,16 +83,6 @@ class SalesforceNotification(models.Model):
     deleted = models.BooleanField(_("record deleted"), default=False)
     last_modified_at = models.DateTimeField(_("last modified in Salesforce"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    event = models.ForeignKey(
-        "automations.Event", verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    output = models.TextField(_("output / error"), blank=True)
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-
-    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -181,7 +190,7 @@ class ActiveCampaignConnection(models.Model):
         return self.api_url
 
 
-class InboundNotification(models.Model):
+class InboundNotification(Received):
     """A notification another system sent: a signed webhook or an ActiveCampaign webhook."""
 
     class Source(models.TextChoices):
@@ -205,16 +214,6 @@ class InboundNotification(models.Model):
     webhook_id = models.CharField(_("webhook ID"), max_length=255)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    event = models.ForeignKey(
-        "automations.Event", verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    output = models.TextField(_("output / error"), blank=True)
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-
-    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
