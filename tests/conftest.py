@@ -55,6 +55,15 @@ def _empty_cache(settings):
 
 
 @pytest.fixture
+def counted_in_database(monkeypatch):
+    """The API's rate counts in database rows, also where Redis is configured (there the
+    counts go to Redis' atomic INCR, which has tests of its own)."""
+    from api import ratecount
+
+    monkeypatch.setattr(ratecount, "_counts_in_cache", lambda: False)
+
+
+@pytest.fixture
 def alice_org(db):
     return OrganizationFactory(name="Alice Org", slug="alice")
 

@@ -172,7 +172,7 @@ def test_other_bad_input_is_400_naming_the_field(alice_api, body, change, field)
     assert_refused(alice_api, {**body, **change}, field)
 
 
-def test_600_mails_a_minute_by_default_then_429(alice_api, alice_org, body):
+def test_600_mails_a_minute_by_default_then_429(alice_api, alice_org, body, counted_in_database):
     with time_machine.travel("2026-11-27 10:00:15Z", tick=False):
         window = int(time.time() // 60)
         # as if 599 went out this minute

@@ -77,7 +77,7 @@ def test_over_the_rate_limit_is_429_with_retry_after(alice_api, charlie_api, set
     assert charlie_api.get("/api/v1/tags").status_code == 200  # each key has its own count
 
 
-def test_the_rate_limit_is_counted_in_the_shared_database(alice_api, alice_key, settings):
+def test_the_rate_limit_is_counted_in_the_shared_database(alice_api, alice_key, settings, counted_in_database):
     """Without Redis every web process reads and writes the same count: a database row."""
     from api.models import RateCount
 

@@ -27,7 +27,7 @@ LIMIT = 23
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_past_the_limit_get_exactly_the_expected_429s(settings):
+def test_concurrent_requests_past_the_limit_get_exactly_the_expected_429s(settings, counted_in_database):
     settings.ENGAGE_API_REQUESTS_PER_MINUTE = LIMIT
     organization = OrganizationFactory()
     key = create_api_key(organization=organization, name="Shop", scope=Scope.READ)[1]
