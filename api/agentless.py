@@ -20,7 +20,8 @@ from rest_framework import serializers
 
 from api import ratecount
 from api.serializers import StrictMixin
-from contacts.models import Contact, Organization
+from contacts.models import Organization
+from contacts.selectors import contact_by_email
 from notifications.conversations import conversation_for
 from notifications.domains import is_verified_sender
 from notifications.models import OutboundMessage, SendQuota
@@ -163,7 +164,7 @@ def send_agentless(*, organization: Organization, data: dict) -> OutboundMessage
         organization=organization,
         conversation_id=data.get("conversationId"),
         subject=data["subject"],
-        contact=_contact(organization, recipient["email"]),
+        contact=contact_by_email(organization, recipient["email"]),
     )
     headers = {}
     if reply_to := data.get("replyToAddress"):
@@ -186,10 +187,6 @@ def formataddr(pair: tuple[str, str]) -> str:
     name, address = pair
     local, domain = address.rsplit("@", 1)
     return str(Address(display_name=name, username=local, domain=domain))
-
-
-def _contact(organization: Organization, address: str) -> Contact | None:
-    return Contact.objects.filter(organization=organization, email__iexact=address).first()
 
 
 def _send_now(message_id: int) -> None:

@@ -6,6 +6,11 @@ from contacts.models import Contact, Organization, Selection
 from contacts.selections import matching_contacts
 
 
+def contact_by_email(organization: Organization, email: str) -> Contact | None:
+    """The organization's contact with this address, whatever its letter case."""
+    return Contact.objects.filter(organization=organization, email__iexact=email).order_by("pk").first()
+
+
 def email_taken(*, organization: Organization, email: str, exclude_pk: int | None = None) -> bool:
     others = Contact.objects.filter(organization=organization, email__iexact=email)
     if exclude_pk is not None:

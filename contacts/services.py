@@ -5,12 +5,15 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from automations.events import EventType
 from automations.services import record_event
 from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Tag, Transaction, User
+from contacts.selectors import contact_by_email
 from engage.errors import PermanentError
 from notifications.suppression import lift_unsubscribe
 
@@ -54,6 +57,34 @@ def create_contact(*, organization: Organization, email: str, source: str = "eng
     contact.save()
     record_event(organization=organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
     return contact
+
+
+def find_or_create_contact(
+    *, organization: Organization, email: str, source: str, first_name: str = "", last_name: str = ""
+) -> Contact | None:
+    """The organization's contact with this e-mail address, created if there is none.
+    None if `email` is not an address a contact can have."""
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return None
+    contact = contact_by_email(organization, email)
+    if contact is not None:
+        return contact
+    try:
+        with transaction.atomic():
+            return create_contact(
+                organization=organization,
+                email=email,
+                source=source,
+                first_name=first_name[:100],
+                last_name=last_name[:100],
+            )
+    except IntegrityError:
+        return contact_by_email(organization, email)  # created meanwhile by a concurrent delivery
+    except ValidationError:
+        return None  # valid in general, but not for a contact (e.g. longer than 254 characters)
 
 
 def contact_created(contact: Contact, *, source: str = "admin") -> None:

@@ -14,14 +14,12 @@ import logging
 import secrets
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from automations.events import EventType
 from automations.services import record_event
 from contacts.models import Contact, Organization
-from contacts.services import create_contact
+from contacts.services import find_or_create_contact
 from engage import crypto
 from integrations import salesforce
 from integrations.models import (
@@ -40,36 +38,6 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 (the Standard Webhooks prefix, not a secr
 # The sObject fields that name the person a Salesforce record is about, in this order:
 # Contact and Lead have Email, a person account PersonEmail, a Case ContactEmail.
 EMAIL_FIELDS = ("Email", "PersonEmail", "ContactEmail")
-
-
-# --- Contacts ---------------------------------------------------------------------------
-def find_or_create_contact(
-    *, organization: Organization, email: str, source: str, first_name: str = "", last_name: str = ""
-) -> Contact | None:
-    """The organization's contact with this e-mail address, created if there is none.
-    None if `email` is not an address a contact can have."""
-    email = (email or "").strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        return None
-    contact = Contact.objects.filter(organization=organization, email__iexact=email).first()
-    if contact is not None:
-        return contact
-    try:
-        with transaction.atomic():
-            return create_contact(
-                organization=organization,
-                email=email,
-                source=source,
-                first_name=first_name[:100],
-                last_name=last_name[:100],
-            )
-    except IntegrityError:
-        # Created meanwhile by a concurrent delivery.
-        return Contact.objects.get(organization=organization, email__iexact=email)
-    except ValidationError:
-        return None  # valid in general, but not for a contact (e.g. longer than 254 characters)
 
 
 # --- Salesforce -------------------------------------------------------------------------

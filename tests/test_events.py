@@ -122,3 +122,12 @@ def test_fire_manual_event_admin_action(client, alice):
     assert response.status_code == 302
     assert Event.objects.filter(type="manual").count() == 2
     assert Run.objects.count() == 2
+
+
+def test_find_or_create_contact_matches_any_letter_case_within_the_organization(alice_org, charlie_org):
+    theirs = ContactFactory(organization=charlie_org, email="ann@example.com")
+    ours = services.find_or_create_contact(organization=alice_org, email=" Ann@Example.com ", source="test")
+    assert ours != theirs and ours.organization == alice_org and ours.email == "Ann@Example.com"
+    assert services.find_or_create_contact(organization=alice_org, email="ANN@example.com", source="test") == ours
+    assert services.find_or_create_contact(organization=alice_org, email="not an address", source="test") is None
+    assert Contact.objects.filter(organization=alice_org).count() == 1

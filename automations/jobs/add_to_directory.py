@@ -24,7 +24,6 @@ from contacts import services as contacts
 from contacts.attributes import clean_value
 from contacts.models import AttributeDefinition, Contact
 from engage.errors import PermanentError
-from integrations.services import find_or_create_contact
 
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 REQUIRED = {"email": "e-mail address", "first_name": "first name", "last_name": "last name"}
@@ -116,7 +115,7 @@ class Job(BaseJob):
             contacts.add_transaction(contact=contact, type=params["transaction_type"], data=fields)
             attributes = {}
         else:
-            contact = find_or_create_contact(
+            contact = contacts.find_or_create_contact(
                 organization=context.organization, email=values["email"], source="automation"
             )
             attributes = _attributes(context, fields)
