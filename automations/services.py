@@ -66,28 +66,25 @@ def record_event(
     is returned as it is, and schedules nothing again.
     """
     scope = scope or _scope_for(type, contact=contact, user=user)
-    if external_id is not None:
-        existing = Event.objects.filter(organization=organization, source=source, external_id=external_id).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with transaction.atomic():
-            event = Event.objects.create(
-                organization=organization,
-                type=type,
-                scope=scope,
-                contact=contact,
-                user=user,
-                payload=payload or {},
-                source=source,
-                external_id=external_id,
-                occurred_at=occurred_at or timezone.now(),
-                name=name,
-                chain_depth=chain_depth,
-            )
-    except IntegrityError:
-        # Two deliveries of the same event raced; the other one won.
-        return Event.objects.get(organization=organization, source=source, external_id=external_id), False
+    fields = {
+        "type": type,
+        "scope": scope,
+        "contact": contact,
+        "user": user,
+        "payload": payload or {},
+        "occurred_at": occurred_at or timezone.now(),
+        "name": name,
+        "chain_depth": chain_depth,
+    }
+    if external_id is None:
+        event = Event.objects.create(organization=organization, source=source, **fields)
+    else:
+        # get_or_create settles two deliveries of the same event by the unique constraint.
+        event, created = Event.objects.get_or_create(
+            organization=organization, source=source, external_id=external_id, defaults=fields
+        )
+        if not created:
+            return event, False
     runs = schedule_runs(event)
     due_now = [run.pk for run in runs if run.status == Run.Status.SCHEDULED and run.due_at <= timezone.now()]
     if due_now:
