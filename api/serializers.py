@@ -8,11 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.filters import MAX_ID
-from automations.events import EventType, Scope, scopes_of
 from automations.models import Automation, Event, Run
 from contacts.attributes import clean_attributes
 from contacts.models import AttributeDefinition, Contact, Group, Membership, Tag, Transaction
 from contacts.selectors import email_taken
+from engage.events import EventType, Scope, scopes_of
 from notifications.models import OutboundMessage, Suppression, TrackingEvent
 from notifications.suppression import normalize
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db import transaction
 
-from automations.services import NewEvent, record_events
 from contacts import services as contact_services
 from contacts.models import Contact, Organization
+from engage.events import NewEvent, record_events
 
 SOURCE = "api"
 

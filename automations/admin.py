@@ -8,12 +8,12 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from automations import maintenance
-from automations.events import EventType, scopes_of
 from automations.forms import AutomationForm
 from automations.jobs import registry
 from automations.models import Automation, Event, Holiday, Run
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
 from engage.display import pretty_json
+from engage.events import EventType, scopes_of
 
 
 @admin.register(Automation)

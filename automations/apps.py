@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AutomationsConfig(AppConfig):
     name = "automations"
     verbose_name = _("Automations")
+
+    def ready(self) -> None:
+        from automations import services
+        from engage import events
+
+        events.register_handler(services.record_events)

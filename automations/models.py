@@ -9,9 +9,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import EventType, Scope, scope_label, scopes_of
 from automations.jobs import get_job, job_choices
 from contacts.models import Contact, Organization, OrganizationQuerySet
+from engage.events import EventType, Scope, scope_label, scopes_of
 
 
 class Event(models.Model):

@@ -13,16 +13,13 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from automations.events import EventType, Scope, scopes_of
 from automations.jobs import get_job
 from automations.jobs.base import JobContext
 from automations.models import Automation, Event, Run
@@ -30,6 +27,7 @@ from automations.timeframe import OutsideTimeFrame, add_delay, apply_time_frame,
 from contacts.models import Contact, Organization, User
 from contacts.selectors import selection_matches
 from engage.errors import PermanentError, TransientError
+from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
 from engage.lib import memo
 from engage.lib.leases import Claim, claim, lease_until
 from notifications.models import OutboundMessage
@@ -46,73 +44,13 @@ COMMIT_SECONDS = 0.2
 
 
 @transaction.atomic
-def record_event(
-    *,
-    organization: Organization,
-    type: str,
-    contact: Contact | None = None,
-    user: User | None = None,
-    scope: str | None = None,
-    payload: dict[str, Any] | None = None,
-    source: str = "engage",
-    external_id: str | None = None,
-    occurred_at: datetime | None = None,
-    name: str = "",
-    chain_depth: int = 0,
-) -> tuple[Event, bool]:
-    """Store an event and schedule the runs of every active automation listening to it.
-
-    Returns (event, created). An event whose (source, external_id) was already recorded
-    is returned as it is, and schedules nothing again.
-    """
-    scope = scope or _scope_for(type, contact=contact, user=user)
-    fields = {
-        "type": type,
-        "scope": scope,
-        "contact": contact,
-        "user": user,
-        "payload": payload or {},
-        "occurred_at": occurred_at or timezone.now(),
-        "name": name,
-        "chain_depth": chain_depth,
-    }
-    if external_id is None:
-        event = Event.objects.create(organization=organization, source=source, **fields)
-    else:
-        # get_or_create settles two deliveries of the same event by the unique constraint.
-        event, created = Event.objects.get_or_create(
-            organization=organization, source=source, external_id=external_id, defaults=fields
-        )
-        if not created:
-            return event, False
-    runs = schedule_runs(event)
-    due_now = [run.pk for run in runs if run.status == Run.Status.SCHEDULED and run.due_at <= timezone.now()]
-    if due_now:
-        transaction.on_commit(lambda: start_runs(due_now))
-    return event, True
-
-
-@dataclass
-class NewEvent:
-    """One event of a bulk ingest (see `record_events`)."""
-
-    type: str
-    contact: Contact | None = None
-    user: User | None = None
-    payload: dict[str, Any] | None = None
-    source: str = "api"
-    external_id: str | None = None
-    occurred_at: datetime | None = None
-    name: str = ""
-    scope: str | None = field(default=None)
-
-
-@transaction.atomic
 def record_events(*, organization: Organization, events: Sequence[NewEvent]) -> list[tuple[Event, bool]]:
-    """Store many events of one organization and schedule their runs, with a few queries
-    per batch instead of a few per event. Same rules as `record_event`: an event whose
-    (source, external_id) is already stored, or appears earlier in the batch, is returned
-    as it is and schedules nothing.
+    """Store events of one organization and schedule the runs of every active automation
+    listening to them, with a few queries per call however many events it holds.
+
+    The handler behind `engage.events.record_events`. An event whose (source, external_id)
+    is already stored, or appears earlier in the call, is returned as it is and schedules
+    nothing again.
     """
     now = timezone.now()
     keys = {(e.source, e.external_id) for e in events if e.external_id is not None}
@@ -124,18 +62,7 @@ def record_events(*, organization: Organization, events: Sequence[NewEvent]) -> 
         if item.external_id is not None and key in known:
             results.append((known[key], False))
             continue
-        event = Event(
-            organization=organization,
-            type=item.type,
-            scope=item.scope or _scope_for(item.type, contact=item.contact, user=item.user),
-            contact=item.contact,
-            user=item.user,
-            payload=item.payload or {},
-            source=item.source,
-            external_id=item.external_id,
-            occurred_at=item.occurred_at or now,
-            name=item.name,
-        )
+        event = _new_event(organization, item, now)
         if item.external_id is not None:
             known[key] = event
         fresh.append(event)
@@ -144,15 +71,28 @@ def record_events(*, organization: Organization, events: Sequence[NewEvent]) -> 
         with transaction.atomic():
             Event.objects.bulk_create(fresh)
     except IntegrityError:
-        # A concurrent delivery stored some of these external ids first: take the slow,
-        # one-by-one path, which resolves each collision.
-        return [_record_one(organization, item) for item in events]
-    runs = _schedule_bulk(organization, fresh)
-    due_now = [run.pk for run in runs if run.status == Run.Status.SCHEDULED and run.due_at <= timezone.now()]
-    if due_now:
-        transaction.on_commit(lambda: _start_in_batches(due_now))
+        # A concurrent delivery stored some of these external ids first: store one by one,
+        # and get_or_create settles each collision by the unique constraint.
+        return [_record_one(organization, item, now) for item in events]
+    _schedule(organization, fresh)
     created = iter(fresh)
     return [result if result is not None else (next(created), True) for result in results]
+
+
+def _new_event(organization: Organization, item: NewEvent, now: datetime) -> Event:
+    return Event(
+        organization=organization,
+        type=item.type,
+        scope=item.scope or _scope_for(item.type, contact=item.contact, user=item.user),
+        contact=item.contact,
+        user=item.user,
+        payload=item.payload or {},
+        source=item.source,
+        external_id=item.external_id,
+        occurred_at=item.occurred_at or now,
+        name=item.name,
+        chain_depth=item.chain_depth,
+    )
 
 
 def _known_events(organization: Organization, keys: set[tuple[str, str | None]]) -> dict:
@@ -166,23 +106,34 @@ def _known_events(organization: Organization, keys: set[tuple[str, str | None]])
     return {(e.source, e.external_id): e for e in existing if (e.source, e.external_id) in keys}
 
 
-def _record_one(organization: Organization, item: NewEvent) -> tuple[Event, bool]:
-    return record_event(
-        organization=organization,
-        type=item.type,
-        contact=item.contact,
-        user=item.user,
-        scope=item.scope,
-        payload=item.payload,
-        source=item.source,
-        external_id=item.external_id,
-        occurred_at=item.occurred_at,
-        name=item.name,
-    )
+def _record_one(organization: Organization, item: NewEvent, now: datetime) -> tuple[Event, bool]:
+    event = _new_event(organization, item, now)
+    if item.external_id is None:
+        event.save()
+    else:
+        fields = {f.attname: getattr(event, f.attname) for f in Event._meta.concrete_fields if not f.primary_key}
+        with transaction.atomic():
+            event, created = Event.objects.get_or_create(
+                organization=organization, source=item.source, external_id=item.external_id, defaults=fields
+            )
+        if not created:
+            return event, False
+    _schedule(organization, [event])
+    return event, True
 
 
-def _schedule_bulk(organization: Organization, events: list[Event]) -> list[Run]:
-    """The runs of freshly stored events: one query for the automations, one insert."""
+def _schedule(organization: Organization, events: list[Event]) -> None:
+    """Create the runs of freshly stored events and hand those due now to workers once
+    the events commit."""
+    runs = schedule_runs(organization, events)
+    due_now = [run.pk for run in runs if run.status == Run.Status.SCHEDULED and run.due_at <= timezone.now()]
+    if due_now:
+        transaction.on_commit(lambda: _start_in_batches(due_now))
+
+
+def schedule_runs(organization: Organization, events: Sequence[Event]) -> list[Run]:
+    """The runs of stored events: which automations each event starts, decided in one
+    place for every way an event arrives. One query for the automations, one insert."""
     types = {event.type for event in events}
     listening: dict[tuple[str, str], list[Automation]] = defaultdict(list)
     automations = Automation.objects.filter(organization=organization, event_type__in=types, is_active=True)
@@ -220,27 +171,6 @@ def _scope_for(type: str, *, contact: Contact | None, user: User | None) -> str:
     if user is not None:
         return Scope.SYSTEM
     raise ValueError(f"Event {type!r} needs a contact or a system user to tell its scope.")
-
-
-def schedule_runs(event: Event) -> list[Run]:
-    automations = Automation.objects.filter(
-        organization_id=event.organization_id, event_type=event.type, is_active=True
-    ).select_related("target_contact", "target_user")
-    if event.type == EventType.CUSTOM:
-        automations = automations.filter(event_name=event.name)
-    if event.type == EventType.AUTOMATION_FINISHED:
-        finished = (event.payload.get("automation") or {}).get("id")
-        automations = automations.filter(
-            models.Q(after_automation__isnull=True) | models.Q(after_automation_id=finished)
-        )
-    runs = [
-        _new_run(automation, event)
-        for automation in automations
-        if event.scope in automation.scopes and in_date_range(automation, event.occurred_at)
-    ]
-    Run.objects.bulk_create(runs, ignore_conflicts=True)
-    # bulk_create with ignore_conflicts sets no primary keys: read back what we created.
-    return list(Run.objects.filter(event=event))
 
 
 def _new_run(automation: Automation, event: Event) -> Run:

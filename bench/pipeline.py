@@ -53,7 +53,7 @@ def prepare(slug: str, events: int):
 
 def run_pipeline(slug: str, events: int, env: dict[str, str]) -> tuple[float, float]:
     """Returns (mails per second end to end, events per second ingested)."""
-    from automations.services import NewEvent, record_events
+    from engage.events import NewEvent, record_events
     from notifications.models import OutboundMessage
 
     organization, contacts = prepare(slug, events)

@@ -19,10 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tablib import Dataset
 
-from automations.events import EventType, Scope
-from automations.services import record_event
 from contacts.models import ContactImport, ContactImportChunk, Organization, User
 from contacts.resources import ContactResource
+from engage.events import EventType, Scope, record_event
 
 CHUNK_ROWS = 1000
 PREVIEW_ROWS = 20

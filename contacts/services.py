@@ -10,11 +10,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from automations.events import EventType
-from automations.services import record_event
 from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Tag, Transaction, User
 from contacts.selectors import contact_by_email
 from engage.errors import PermanentError
+from engage.events import EventType, record_event
 from notifications.suppression import lift_unsubscribe
 
 # No 0/O, 1/l/I: a password read from a mail is typed by hand.

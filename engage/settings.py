@@ -333,7 +333,7 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "notifications.models.OutboundMessage.Status",
         "MembershipStateEnum": "contacts.models.Membership.State",
         "AttributeTypeEnum": "contacts.models.AttributeDefinition.Type",
-        "EventTypeEnum": "automations.events.EventType",
+        "EventTypeEnum": "engage.events.EventType",
         "ContactEventTypeEnum": "api.serializers.CONTACT_EVENT_TYPES",
     },
 }

@@ -16,11 +16,10 @@ from typing import Any
 
 from django.db import transaction
 
-from automations.events import EventType
-from automations.services import record_event
 from contacts.models import Contact, Organization
 from contacts.services import find_or_create_contact
 from engage import crypto
+from engage.events import EventType, record_event
 from integrations import salesforce
 from integrations.models import (
     InboundNotification,

@@ -29,8 +29,7 @@ from anymail.signals import AnymailInboundEvent
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from automations.events import EventType
-from automations.services import record_event
+from engage.events import EventType, record_event
 from notifications import conversations
 from notifications.models import Conversation, InboundMessage, OutboundMessage
 

@@ -1,6 +1,6 @@
 """Prepared messages: rendered for one recipient, in their language, ready for the outbox.
 
-Dynamic text uses the Django template language on plain data only (automations.dynamic):
+Dynamic text uses the Django template language on plain data only (engage.lib.dynamic):
 HTML is autoescaped, text is not; a template error is found when the message is saved.
 CSS is inlined (css-inline) because many mail programs ignore <style> blocks.
 """
@@ -21,11 +21,11 @@ from django.utils import translation
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext
 
-from automations.dynamic import check_template, compiled, template_data
 from contacts.mails import portal_url
 from contacts.models import Contact
 from contacts.tokens import make_unsubscribe_token
 from engage.lib import memo
+from engage.lib.dynamic import check_template, compiled, template_data
 from notifications.models import PreparedMessage, PreparedMessageVariant
 from notifications.services import RenderedMail
 

@@ -24,8 +24,7 @@ from anymail.signals import AnymailTrackingEvent, RejectReason
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from automations.events import EventType
-from automations.services import record_event
+from engage.events import EventType, record_event
 from notifications.models import TRACKING_ORDER, OutboundMessage, Suppression, TrackingEvent
 from notifications.services import METADATA_KEY
 from notifications.suppression import normalize, suppress

@@ -2,9 +2,9 @@
 
 import factory
 
-from automations.events import EventType
 from automations.models import Automation
 from contacts.models import Contact, Organization, User
+from engage.events import EventType
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

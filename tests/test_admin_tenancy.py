@@ -10,8 +10,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from automations.models import Holiday, Run
-from automations.services import record_event
 from contacts.models import AttributeDefinition, ConsentRecord, Group, Selection, Tag
+from engage.events import record_event
 from notifications.models import OutboundMessage
 from tests.conftest import inline_management_forms
 from tests.factories import AutomationFactory, ContactFactory, UserFactory

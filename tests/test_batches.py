@@ -8,9 +8,10 @@ import pytest
 from automations import services as services_module
 from automations.jobs import add_tag
 from automations.models import Run
-from automations.services import claim_runs, execute_runs, record_event
+from automations.services import claim_runs, execute_runs
 from contacts.models import Contact
 from engage.errors import PermanentError
+from engage.events import record_event
 from engage.lib import memo
 from notifications import mailsettings, services
 from notifications.models import MailSettings, OutboundMessage

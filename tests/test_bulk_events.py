@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from automations.models import Event, Run
-from automations.services import NewEvent, record_event, record_events
+from engage.events import NewEvent, record_event, record_events
 from notifications.models import OutboundMessage, PreparedMessage, PreparedMessageVariant
 from tests.factories import AutomationFactory, ContactFactory
 

@@ -1,7 +1,8 @@
 """Events beyond the basics: custom API events, system logins, automations that finish."""
 
 from automations.models import Event, Run
-from automations.services import dispatch_due_runs, record_event
+from automations.services import dispatch_due_runs
+from engage.events import record_event
 from tests.factories import AutomationFactory, ContactFactory
 
 

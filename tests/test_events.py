@@ -2,11 +2,10 @@
 
 import pytest
 
-from automations.events import Scope
 from automations.models import Event, Run
-from automations.services import record_event
 from contacts import services
 from contacts.models import Contact
+from engage.events import Scope, record_event
 from tests.conftest import inline_management_forms
 from tests.factories import AutomationFactory, ContactFactory, UserFactory
 

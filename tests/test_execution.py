@@ -7,8 +7,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from automations.models import Run
-from automations.services import claim_runs, dispatch_due_runs, execute_runs, record_event
+from automations.services import claim_runs, dispatch_due_runs, execute_runs
 from contacts import services
+from engage.events import record_event
 from tests.factories import AutomationFactory, ContactFactory, UserFactory
 
 

@@ -57,7 +57,8 @@ def test_erasure_removes_personal_data_and_keeps_anonymous_statistics(erika):
 
 
 def test_jobs_refuse_an_erased_contact(erika, alice_org):
-    from automations.services import dispatch_due_runs, record_event
+    from automations.services import dispatch_due_runs
+    from engage.events import record_event
 
     gdpr.erase_contact(erika)
     AutomationFactory(organization=alice_org, event_type="manual")

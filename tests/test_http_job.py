@@ -9,7 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from automations.models import Automation, Run
-from automations.services import dispatch_due_runs, record_event
+from automations.services import dispatch_due_runs
+from engage.events import record_event
 from engage.lib import http
 from tests.factories import ContactFactory
 

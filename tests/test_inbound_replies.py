@@ -13,9 +13,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from automations.events import EventType
 from automations.models import Automation, Event
 from automations.services import dispatch_due_runs
+from engage.events import EventType
 from notifications.conversations import conversation_for
 from notifications.models import (
     Conversation,

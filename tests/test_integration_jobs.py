@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from automations.models import Automation, Run
-from automations.services import dispatch_due_runs, record_event
+from automations.services import dispatch_due_runs
 from contacts import services as contacts
 from contacts.models import AttributeDefinition, Contact, Transaction
 from engage import crypto
+from engage.events import record_event
 from integrations import activecampaign
 from integrations.models import ActiveCampaignConnection, SalesforceConnection
 from integrations.tokens import InvalidToken, read_invitation_token

@@ -3,9 +3,10 @@
 import pytest
 
 from automations.models import Automation, Run
-from automations.services import dispatch_due_runs, record_event
+from automations.services import dispatch_due_runs
 from contacts import services
 from contacts.models import AttributeDefinition, Contact, Group, Membership, Transaction
+from engage.events import record_event
 from tests.factories import AutomationFactory, ContactFactory
 from tests.test_automation_rules import ADD_URL, form_data
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.core import mail as django_mail
 
-from automations.events import EventType
 from automations.models import Event
+from engage.events import EventType
 from notifications.linktracking import click_token, open_token
 from notifications.models import OutboundMessage, TrackingEvent
 from notifications.prepared import unsubscribe_url

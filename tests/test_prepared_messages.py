@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 
 from automations.models import Automation, Run
-from automations.services import dispatch_due_runs, record_event
+from automations.services import dispatch_due_runs
 from contacts import services
 from contacts.models import Group, Membership
+from engage.events import record_event
 from notifications.models import PreparedMessage, PreparedMessageVariant
 from notifications.prepared import render_prepared
 from tests.factories import ContactFactory, UserFactory

@@ -8,8 +8,9 @@ from django_q.models import Schedule
 
 from automations import maintenance
 from automations.models import Event, Run
-from automations.services import dispatch_due_runs, record_event
+from automations.services import dispatch_due_runs
 from contacts.models import Group
+from engage.events import record_event
 from tests.factories import AutomationFactory, ContactFactory, UserFactory
 
 
@@ -119,7 +120,7 @@ def test_failure_digest_is_one_mail_per_admin_listing_every_new_failure(alice, b
 
 def test_the_run_list_shows_why_a_run_failed_or_was_skipped(client, alice, alice_org):
     from automations.models import Run
-    from automations.services import record_event
+    from engage.events import record_event
     from tests.factories import AutomationFactory, ContactFactory
 
     AutomationFactory(organization=alice_org, event_type="manual")

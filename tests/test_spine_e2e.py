@@ -8,11 +8,11 @@ import time_machine
 from django.contrib.auth.hashers import check_password
 from django.utils import timezone
 
-from automations.events import EventType
 from automations.models import Event, Run
 from automations.services import dispatch_due_runs
 from contacts import services
 from contacts.models import Contact
+from engage.events import EventType
 from notifications.mailsink import text_of
 from notifications.models import OutboundMessage
 from tests.factories import AutomationFactory

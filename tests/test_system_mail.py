@@ -7,8 +7,9 @@ import pytest
 from django.conf import settings as django_settings
 
 from automations import maintenance
-from automations.services import dispatch_due_runs, record_event
+from automations.services import dispatch_due_runs
 from contacts.models import Group
+from engage.events import record_event
 from notifications import mailsettings
 from notifications.models import MailSettings, OutboundMessage
 from notifications.services import send_test_mail

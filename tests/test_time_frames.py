@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from automations.models import Holiday, Run
-from automations.services import record_event
+from engage.events import record_event
 from tests.factories import AutomationFactory, ContactFactory
 
 ZURICH = ZoneInfo("Europe/Zurich")

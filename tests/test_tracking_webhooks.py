@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from automations.events import EventType
 from automations.models import Event
+from engage.events import EventType
 from notifications.models import OutboundMessage, Suppression, TrackingEvent
 from notifications.services import RenderedMail, enqueue_mail
 from notifications.suppression import is_suppressed

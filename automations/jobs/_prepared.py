@@ -8,9 +8,9 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from automations.dynamic import check_template, render_text
 from automations.jobs.base import JobContext, JobParameters
 from engage.errors import PermanentError
+from engage.lib.dynamic import check_template, render_text
 from notifications.conversations import conversation_for
 from notifications.models import Conversation, PreparedMessage
 from notifications.prepared import render_prepared

@@ -1,10 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import K
 from automations.jobs._params import GroupReasonParameters
 from automations.jobs.base import BaseJob, JobContext
 from contacts import services
 from contacts.models import Group
+from engage.events import K
 
 
 class Job(BaseJob):

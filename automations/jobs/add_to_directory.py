@@ -17,13 +17,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from automations.dynamic import check_template, render_json, render_text
-from automations.events import K
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from contacts import services as contacts
 from contacts.attributes import clean_value
 from contacts.models import AttributeDefinition, Contact
 from engage.errors import PermanentError
+from engage.events import K
+from engage.lib.dynamic import check_template, render_json, render_text
 
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 REQUIRED = {"email": "e-mail address", "first_name": "first name", "last_name": "last name"}

@@ -3,10 +3,10 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from automations.dynamic import check_template, render_json
-from automations.events import K
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from contacts import services
+from engage.events import K
+from engage.lib.dynamic import check_template, render_json
 
 
 class Parameters(JobParameters):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 
-from automations import events
+from engage import events
 from engage.errors import PermanentError
 from engage.lib import memo
 
@@ -61,7 +61,7 @@ class JobContext:
         return self.automation.organization
 
     def template_data(self) -> dict[str, Any]:
-        from automations.dynamic import template_data
+        from engage.lib.dynamic import template_data
 
         return template_data(contact=self.contact, user=self.user, event=self.event, organization=self.organization)
 

@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from automations.dynamic import check_template, render_text
-from automations.events import K
 from automations.jobs import _prepared
 from automations.jobs.base import BaseJob, JobContext
 from engage.errors import PermanentError
+from engage.events import K
+from engage.lib.dynamic import check_template, render_text
 from integrations.tokens import make_invitation_token, personal_link
 
 

@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import K
 from automations.jobs.base import BaseJob, JobContext
 from contacts.models import Membership
+from engage.events import K
 
 
 class Job(BaseJob):

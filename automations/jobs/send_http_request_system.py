@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import S
 from automations.jobs import _http
 from automations.jobs.base import BaseJob, JobContext
+from engage.events import S
 
 
 class Job(BaseJob):

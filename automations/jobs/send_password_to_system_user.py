@@ -1,9 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import S
 from automations.jobs.base import BaseJob, JobContext
 from contacts.services import generate_password
 from engage.errors import PermanentError
+from engage.events import S
 from notifications.services import enqueue_mail, render_mail
 
 

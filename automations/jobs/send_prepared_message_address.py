@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import SK
 from automations.jobs import _prepared
 from automations.jobs.base import BaseJob, JobContext
+from engage.events import SK
 
 
 class Job(BaseJob):

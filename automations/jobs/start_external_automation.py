@@ -13,10 +13,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from automations.dynamic import check_template, render_json
-from automations.events import K
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from engage.errors import PermanentError
+from engage.events import K
+from engage.lib.dynamic import check_template, render_json
 from integrations.activecampaign import Client
 from integrations.models import ActiveCampaignConnection
 

@@ -2,12 +2,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from automations.dynamic import check_template, render_text
-from automations.events import K
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from contacts.attributes import clean_value
 from contacts.models import AttributeDefinition
 from engage.errors import PermanentError
+from engage.events import K
+from engage.lib.dynamic import check_template, render_text
 
 
 class Parameters(JobParameters):

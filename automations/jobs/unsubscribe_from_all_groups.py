@@ -1,9 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
-from automations.events import K
 from automations.jobs._params import ReasonParameters
 from automations.jobs.base import BaseJob, JobContext
 from contacts import services
+from engage.events import K
 
 
 class Job(BaseJob):

@@ -20,9 +20,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
 from django.utils import timezone
 
-from automations.events import EventType
-from automations.services import record_event
 from contacts.models import Contact, LoginFailure, Organization
+from engage.events import EventType, record_event
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(hours=24)

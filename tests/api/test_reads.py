@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from automations.models import Run
-from automations.services import record_event
+from engage.events import record_event
 from notifications.models import OutboundMessage, Suppression
 from tests.factories import AutomationFactory, ContactFactory
 

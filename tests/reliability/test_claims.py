@@ -13,7 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from automations.models import Run
-from automations.services import claim_runs, execute_runs, record_event
+from automations.services import claim_runs, execute_runs
+from engage.events import record_event
 from tests.factories import AutomationFactory, ContactFactory
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from automations.models import Run
-from automations.services import record_event
+from engage.events import record_event
 from notifications.models import OutboundMessage
 from notifications.services import SENT_FLUSH_SECONDS
 from tests.conftest import Inbox, free_port

@@ -8,8 +8,8 @@ import pytest
 from anymail.signals import AnymailTrackingEvent
 from django.utils import timezone
 
-from automations.events import EventType
 from automations.models import Event
+from engage.events import EventType
 from notifications.models import OutboundMessage, Suppression, TrackingEvent
 from notifications.services import RenderedMail, enqueue_mail
 from notifications.tracking import process_anymail_event

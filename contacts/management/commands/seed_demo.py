@@ -4,10 +4,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from automations.events import EventType
 from automations.models import Automation
 from contacts import services
 from contacts.models import Contact, Group, Organization, User
+from engage.events import EventType
 from notifications.models import SenderDomain
 
 

@@ -1,10 +1,20 @@
-"""The catalogue of events an automation can react to.
+"""The catalogue of events an automation can react to, and the port through which every
+app records them.
 
 Each event has a scope: K (it happens to a contact), S (it happens to a system user or to
 the system), or both. An automation may only combine an event with a job of the same scope.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 
@@ -74,3 +84,79 @@ def scopes_of(event_type: str) -> frozenset[str]:
 
 def scope_label(scopes: frozenset[str]) -> str:
     return "/".join(sorted(str(s) for s in scopes))
+
+
+# The event port. Every app records events through `record_event` / `record_events`;
+# the automations app registers the handler that stores them and schedules their runs
+# (in its AppConfig.ready()), so lower apps never import it. The handler runs inside the
+# caller's transaction: an event and the runs it starts commit together.
+
+
+@dataclass
+class NewEvent:
+    """One event to record. `contact` is a contacts.Contact, `user` a contacts.User."""
+
+    type: str
+    contact: Model | None = None
+    user: Model | None = None
+    payload: dict[str, Any] | None = None
+    source: str = "api"
+    external_id: str | None = None
+    occurred_at: datetime | None = None
+    name: str = ""
+    scope: str | None = None
+    chain_depth: int = 0
+
+
+class EventHandler(Protocol):
+    def __call__(self, *, organization: Model, events: Sequence[NewEvent]) -> list[tuple[Model, bool]]: ...
+
+
+_handler: EventHandler | None = None
+
+
+def register_handler(handler: EventHandler) -> None:
+    global _handler
+    _handler = handler
+
+
+def record_events(*, organization: Model, events: Sequence[NewEvent]) -> list[tuple[Model, bool]]:
+    """Store events of one organization and start what listens to them.
+
+    Returns (event, created) per event, in order. An event whose (source, external_id) is
+    already stored, or appears earlier in the same call, is returned as it is and starts
+    nothing again.
+    """
+    if _handler is None:
+        raise ImproperlyConfigured("No app handles events; is 'automations' in INSTALLED_APPS?")
+    return _handler(organization=organization, events=events)
+
+
+def record_event(
+    *,
+    organization: Model,
+    type: str,
+    contact: Model | None = None,
+    user: Model | None = None,
+    scope: str | None = None,
+    payload: dict[str, Any] | None = None,
+    source: str = "engage",
+    external_id: str | None = None,
+    occurred_at: datetime | None = None,
+    name: str = "",
+    chain_depth: int = 0,
+) -> tuple[Model, bool]:
+    """Record one event: `record_events` with a single item."""
+    event = NewEvent(
+        type=type,
+        contact=contact,
+        user=user,
+        payload=payload,
+        source=source,
+        external_id=external_id,
+        occurred_at=occurred_at,
+        name=name,
+        scope=scope,
+        chain_depth=chain_depth,
+    )
+    return record_events(organization=organization, events=[event])[0]
