@@ -1,27 +1,50 @@
-"""The job registry: every module in this package that defines `Job` is a job kind."""
+"""The job registry: every installed app of the project may bring jobs in a `jobs` package
+(an integration in `<app>/<integration>/jobs/`); each module in it that defines `Job` is a
+job kind, keyed by the module's name. The engine finds them here and imports no vendor."""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
+from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
 
 from automations.jobs.base import BaseJob
 
-_NOT_JOBS = {"base"}
+
+def _job_packages() -> Iterator[str]:
+    """`<app>.jobs` and `<app>.<package>.jobs` of the project's own apps."""
+    for config in apps.get_app_configs():
+        if not Path(config.path).is_relative_to(settings.BASE_DIR):
+            continue  # third-party apps bring no jobs
+        names = [f"{config.name}.jobs"]
+        names += [f"{config.name}.{sub.name}.jobs" for sub in pkgutil.iter_modules([config.path]) if sub.ispkg]
+        for name in names:
+            spec = importlib.util.find_spec(name)
+            if spec is not None and spec.submodule_search_locations:
+                yield name
 
 
 @cache
 def registry() -> dict[str, type[BaseJob]]:
     jobs: dict[str, type[BaseJob]] = {}
-    for module_info in pkgutil.iter_modules(__path__):
-        if module_info.name in _NOT_JOBS or module_info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        job = getattr(module, "Job", None)
-        if isinstance(job, type) and issubclass(job, BaseJob):
-            job.key = module_info.name
-            jobs[module_info.name] = job
+    for package_name in _job_packages():
+        package = importlib.import_module(package_name)
+        for module_info in pkgutil.iter_modules(package.__path__):
+            if module_info.name == "base" or module_info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{package_name}.{module_info.name}")
+            job = getattr(module, "Job", None)
+            if isinstance(job, type) and issubclass(job, BaseJob):
+                if module_info.name in jobs:
+                    raise RuntimeError(f"Two jobs are named {module_info.name!r}: {package_name} and another app.")
+                job.key = module_info.name
+                jobs[module_info.name] = job
     return dict(sorted(jobs.items(), key=lambda item: str(item[1].label)))
 
 
