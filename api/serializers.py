@@ -10,11 +10,11 @@ from rest_framework import serializers
 from api.filters import MAX_ID
 from automations.models import Automation, Event, Run
 from contacts.attributes import clean_attributes
-from contacts.models import AttributeDefinition, Contact, Group, Membership, Tag, Transaction
+from contacts.models import AttributeDefinition, Contact, Group, Membership, Suppression, Tag, Transaction
 from contacts.selectors import email_taken
+from contacts.suppression import normalize
 from engage.events import EventType, Scope, scopes_of
-from notifications.models import OutboundMessage, Suppression, TrackingEvent
-from notifications.suppression import normalize
+from notifications.models import OutboundMessage, TrackingEvent
 
 MAX_BULK = 1000
 # Contact events of the catalogue; "automation finished" is the engine's own.

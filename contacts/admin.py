@@ -26,6 +26,7 @@ from contacts.models import (
     Membership,
     Organization,
     Selection,
+    Suppression,
     Tag,
     Transaction,
     User,
@@ -34,6 +35,7 @@ from contacts.portal.auth import client_ip
 from contacts.resources import ContactResource
 from contacts.selections import validate_definition
 from contacts.selectors import email_taken, selection_contacts
+from contacts.suppression import normalize
 from contacts.tenancy import (
     OrganizationScopedAdmin,
     ReadOnlyScopedAdmin,
@@ -541,3 +543,35 @@ def _rows_table(rows: list[dict], *, show_action: bool) -> str:
         "<tr><th>{}</th><th>{}</th><th>{}</th></tr>", _("line"), _("action") if show_action else "", _("details")
     )
     return format_html("<table>{}{}</table>", head, body)
+
+
+class SuppressionForm(forms.ModelForm):
+    class Meta:
+        model = Suppression
+        fields = ["organization", "address", "reason", "note"]
+
+    def clean_address(self) -> str:
+        return normalize(self.cleaned_data["address"])
+
+    def clean(self):
+        cleaned = super().clean()
+        organization, address = organization_of_form(self), cleaned.get("address")
+        listed = Suppression.objects.filter(organization=organization, address=address).exclude(pk=self.instance.pk)
+        if organization is not None and address and listed.exists():
+            self.add_error("address", _("This address is on the suppression list already."))
+        return cleaned
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(OrganizationScopedAdmin):
+    """The addresses no mail goes to. Remove an entry to send to the address again."""
+
+    form = SuppressionForm
+    list_display = ["address", "reason", "note", "created_at"]
+    list_filter = ["reason", "organization"]
+    search_fields = ["address", "note"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # An entry is about one address: to list another, add it.
+        return ["address", "created_at"] if obj is not None else ["created_at"]

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from automations.models import Event, Run
-from contacts.models import ConsentRecord, Contact, LoginFailure, Membership
-from notifications.models import Conversation, InboundMessage, OutboundMessage, Suppression, TrackingEvent
+from contacts.models import ConsentRecord, Contact, LoginFailure, Membership, Suppression
+from notifications.models import Conversation, InboundMessage, OutboundMessage, TrackingEvent
 
 
 def export_contact(contact: Contact) -> dict[str, Any]:

@@ -338,6 +338,44 @@ class ConsentRecord(models.Model):
         return f"{self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
 
 
+class Suppression(models.Model):
+    """An address the organization must not send to any more."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", _("hard bounce")
+        COMPLAINT = "complaint", _("spam complaint")
+        UNSUBSCRIBE = "unsubscribe", _("unsubscribed")
+        MANUAL = "manual", _("added manually")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    address = models.EmailField(_("address"), max_length=320, help_text=_("Stored in lower case."))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices, default=Reason.MANUAL)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        db_table = "notifications_suppression"  # created by the notifications app, kept when it moved
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppression list")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "address"],
+                name="one_suppression_per_address",
+                violation_error_message=_("This address is on the suppression list already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def save(self, *args, **kwargs) -> None:
+        self.address = self.address.strip().lower()
+        super().save(*args, **kwargs)
+
+
 class LoginFailure(models.Model):
     """A failed preference-center login. Counted per address and per IP across every web
     process; old rows are deleted by the periodic clean-up."""

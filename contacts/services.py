@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Tag, Transaction, User
 from contacts.selectors import contact_by_email
+from contacts.suppression import lift_unsubscribe
 from engage.errors import PermanentError
 from engage.events import EventType, record_event
-from notifications.suppression import lift_unsubscribe
 
 # No 0/O, 1/l/I: a password read from a mail is typed by hand.
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105

@@ -31,13 +31,11 @@ from notifications.models import (
     PreparedMessageVariant,
     SenderDomain,
     SendQuota,
-    Suppression,
     TrackingEvent,
     normalize_domain,
 )
 from notifications.prepared import check_variant, render_prepared
 from notifications.services import send_mail, send_test_mail
-from notifications.suppression import normalize
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -469,38 +467,6 @@ class SenderDomainAdmin(OrganizationScopedAdmin):
                 ),
             ),
         )
-
-
-class SuppressionForm(forms.ModelForm):
-    class Meta:
-        model = Suppression
-        fields = ["organization", "address", "reason", "note"]
-
-    def clean_address(self) -> str:
-        return normalize(self.cleaned_data["address"])
-
-    def clean(self):
-        cleaned = super().clean()
-        organization, address = organization_of_form(self), cleaned.get("address")
-        listed = Suppression.objects.filter(organization=organization, address=address).exclude(pk=self.instance.pk)
-        if organization is not None and address and listed.exists():
-            self.add_error("address", _("This address is on the suppression list already."))
-        return cleaned
-
-
-@admin.register(Suppression)
-class SuppressionAdmin(OrganizationScopedAdmin):
-    """The addresses no mail goes to. Remove an entry to send to the address again."""
-
-    form = SuppressionForm
-    list_display = ["address", "reason", "note", "created_at"]
-    list_filter = ["reason", "organization"]
-    search_fields = ["address", "note"]
-    date_hierarchy = "created_at"
-
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        # An entry is about one address: to list another, add it.
-        return ["address", "created_at"] if obj is not None else ["created_at"]
 
 
 class ConversationMessageInline(ReadOnlyInline):

@@ -31,13 +31,13 @@ from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from contacts.models import Contact, Organization
+from contacts.models import Contact, Organization, Suppression
+from contacts.suppression import normalize
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib.leases import Claim, claim
 from notifications import conversations, esp, linktracking, mailsettings, ratelimit
-from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage, Suppression
-from notifications.suppression import normalize
+from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage
 
 logger = logging.getLogger(__name__)
 

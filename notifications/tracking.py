@@ -24,10 +24,11 @@ from anymail.signals import AnymailTrackingEvent, RejectReason
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contacts.models import Suppression
+from contacts.suppression import normalize, suppress
 from engage.events import EventType, record_event
-from notifications.models import TRACKING_ORDER, OutboundMessage, Suppression, TrackingEvent
+from notifications.models import TRACKING_ORDER, OutboundMessage, TrackingEvent
 from notifications.services import METADATA_KEY
-from notifications.suppression import normalize, suppress
 
 logger = logging.getLogger(__name__)
 

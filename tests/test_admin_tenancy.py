@@ -46,7 +46,7 @@ def make_message(org):
 
 
 def make_suppression(org):
-    from notifications.models import Suppression
+    from contacts.models import Suppression
 
     return Suppression.objects.create(organization=org, address=f"bounced@{org.slug}.example")
 
@@ -196,7 +196,7 @@ PAGES = {
     "automations.event": make_event,
     "automations.run": make_run,
     "notifications.outboundmessage": make_message,
-    "notifications.suppression": make_suppression,
+    "contacts.suppression": make_suppression,
     "notifications.conversation": make_conversation,
     "notifications.inboundmessage": make_reply,
     "contacts.tag": make_tag,

@@ -4,13 +4,14 @@ on a message's page (tenant isolation of every page: test_admin_tenancy.py)."""
 import pytest
 from django.urls import reverse
 
+from contacts.models import Suppression
+from contacts.suppression import suppress
 from notifications.conversations import conversation_for
-from notifications.models import InboundMessage, OutboundMessage, Suppression
+from notifications.models import InboundMessage, OutboundMessage
 from notifications.services import RenderedMail, enqueue_mail
-from notifications.suppression import suppress
 from notifications.tracking import record_tracking
 
-ADD = reverse("admin:notifications_suppression_add")
+ADD = reverse("admin:contacts_suppression_add")
 
 
 @pytest.mark.parametrize("user", ["alice", "bob"])
@@ -49,7 +50,7 @@ def test_the_same_address_may_be_listed_by_another_organization(client, charlie,
 def test_removing_an_entry_lets_mail_go_again(client, alice, alice_org):
     entry = suppress(organization=alice_org, address="ann@example.org", reason="complaint")
     client.force_login(alice)
-    url = reverse("admin:notifications_suppression_delete", args=[entry.pk])
+    url = reverse("admin:contacts_suppression_delete", args=[entry.pk])
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not Suppression.objects.exists()
 

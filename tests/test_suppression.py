@@ -3,11 +3,11 @@
 import pytest
 
 from contacts import services
-from contacts.models import Group, Membership
+from contacts.models import Group, Membership, Suppression
+from contacts.suppression import is_suppressed, suppress, unsuppress
 from contacts.tokens import make_unsubscribe_token
-from notifications.models import OutboundMessage, Suppression
+from notifications.models import OutboundMessage
 from notifications.services import RenderedMail, deliver, enqueue_mail, send_mail
-from notifications.suppression import is_suppressed, suppress, unsuppress
 from tests.factories import ContactFactory
 
 

@@ -15,10 +15,11 @@ import pytest
 from django.utils import timezone
 
 from automations.models import Event
+from contacts.models import Suppression
+from contacts.suppression import is_suppressed
 from engage.events import EventType
-from notifications.models import OutboundMessage, Suppression, TrackingEvent
+from notifications.models import OutboundMessage, TrackingEvent
 from notifications.services import RenderedMail, enqueue_mail
-from notifications.suppression import is_suppressed
 from tests.factories import ContactFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,8 +7,9 @@ from api.filters import AutomationFilter, OutboundMessageFilter, RunFilter
 from api.serializers import AutomationSerializer, OutboundMessageSerializer, RunSerializer, SuppressionSerializer
 from api.views.base import ApiReadOnlyViewSet, ApiViewSet
 from automations.models import Automation, Run
-from notifications.models import OutboundMessage, Suppression
-from notifications.suppression import suppress, unsuppress
+from contacts.models import Suppression
+from contacts.suppression import suppress, unsuppress
+from notifications.models import OutboundMessage
 
 
 @extend_schema_view(

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts import services
-from contacts.models import Contact, Group, Membership, Organization
+from contacts.models import Contact, Group, Membership, Organization, Suppression
 from contacts.portal import auth
 from contacts.portal.forms import (
     EmailForm,
@@ -25,9 +25,8 @@ from contacts.portal.forms import (
     SubscriptionsForm,
     UnsubscribeForm,
 )
+from contacts.suppression import suppress
 from contacts.tokens import InvalidToken, read_confirmation_token, read_unsubscribe_token
-from notifications.models import Suppression
-from notifications.suppression import suppress
 
 
 def organization_for(request: HttpRequest, slug: str | None) -> Organization:

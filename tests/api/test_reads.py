@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from automations.models import Run
+from contacts.models import Suppression
 from engage.events import record_event
-from notifications.models import OutboundMessage, Suppression
+from notifications.models import OutboundMessage
 from tests.factories import AutomationFactory, ContactFactory
 
 
@@ -86,8 +87,8 @@ def test_messages_show_their_conversation_and_tracking(alice_api, alice_org):
 
 # --- Suppression list ---------------------------------------------------------------------
 def test_suppress_an_address_and_lift_it(alice_api, alice_org):
-    from notifications.models import Suppression
-    from notifications.suppression import is_suppressed
+    from contacts.models import Suppression
+    from contacts.suppression import is_suppressed
 
     response = alice_api.post("/api/v1/suppressions", {"address": "Jana@Example.com", "note": "asked"}, format="json")
     assert response.status_code == 201
@@ -108,7 +109,7 @@ def test_bad_suppressions_are_400(alice_api):
 
 
 def test_charlie_cannot_see_or_lift_alices_suppressions(alice_api, charlie_api, alice_org):
-    from notifications.suppression import is_suppressed
+    from contacts.suppression import is_suppressed
 
     entry = alice_api.post("/api/v1/suppressions", {"address": "jana@example.com"}, format="json").json()
     assert charlie_api.get(f"/api/v1/suppressions/{entry['id']}").status_code == 404

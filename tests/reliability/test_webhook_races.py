@@ -9,8 +9,9 @@ from anymail.signals import AnymailTrackingEvent
 from django.utils import timezone
 
 from automations.models import Event
+from contacts.models import Suppression
 from engage.events import EventType
-from notifications.models import OutboundMessage, Suppression, TrackingEvent
+from notifications.models import OutboundMessage, TrackingEvent
 from notifications.services import RenderedMail, enqueue_mail
 from notifications.tracking import process_anymail_event
 from tests.factories import ContactFactory

@@ -1,7 +1,7 @@
 """The suppression list: addresses an organization no longer sends to.
 
 Hard bounces, spam complaints and unsubscribes add an address; an administrator may add
-or remove one by hand. Every send checks the list first (see services.send_claimed).
+or remove one by hand. Every send checks the list first (see notifications.services.send_claimed).
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from email.utils import parseaddr
 
 from django.db import IntegrityError, transaction
 
-from contacts.models import Organization
-from notifications.models import Suppression
+from contacts.models import Organization, Suppression
 
 
 def normalize(address: str) -> str:
