@@ -7,7 +7,11 @@ class AutomationsConfig(AppConfig):
     verbose_name = _("Automations")
 
     def ready(self) -> None:
-        from automations import services
-        from engage import events
+        from automations import gdpr, services
+        from automations.jobs.base import rotate_encrypted_params
+        from automations.models import Automation
+        from engage import crypto, events
 
         events.register_handler(services.record_events)
+        crypto.register_encrypted(Automation, rotate_row=rotate_encrypted_params)
+        gdpr.register()

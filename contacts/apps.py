@@ -9,6 +9,8 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from contacts import gdpr
         from contacts.services import system_user_logged_on
 
         user_logged_in.connect(lambda sender, request, user, **kwargs: system_user_logged_on(user), weak=False)
+        gdpr.register()

@@ -62,7 +62,7 @@ class OutboundMessage(models.Model):
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     # Values the mail must carry but the outbox must not keep readable (a new password):
     # encrypted JSON list, filled into the bodies when sending, then deleted.
-    secret_values = models.TextField(blank=True, editable=False)
+    secret_values = crypto.EncryptedTextField(blank=True, editable=False)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -251,13 +251,13 @@ class MailSettings(models.Model):
         _("port"), default=587, validators=[MinValueValidator(1), MaxValueValidator(65535)]
     )
     smtp_username = models.CharField(_("user name"), max_length=254, blank=True)
-    smtp_password = models.TextField(_("password"), blank=True, editable=False)  # encrypted
+    smtp_password = crypto.EncryptedTextField(_("password"), blank=True, editable=False)
     security = models.CharField(
         _("secure connection"), max_length=10, choices=Security.choices, default=Security.STARTTLS
     )
     timeout = models.PositiveIntegerField(_("timeout (seconds)"), default=30)
     esp = models.CharField(_("provider"), max_length=20, choices=Esp.choices, blank=True)
-    esp_credentials = models.TextField(_("provider credentials"), blank=True, editable=False)  # encrypted JSON
+    esp_credentials = crypto.EncryptedTextField(_("provider credentials"), blank=True, editable=False)  # JSON
     from_email = models.EmailField(_("default from address"), blank=True)
     from_name = models.CharField(_("default from display name"), max_length=64, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -392,7 +392,7 @@ class SenderDomain(models.Model):
         validators=[DKIM_SELECTOR],
         help_text=_("The DKIM record is published at selector._domainkey.your-domain."),
     )
-    dkim_private_key = models.TextField(_("DKIM private key"), blank=True, editable=False)  # encrypted PEM
+    dkim_private_key = crypto.EncryptedTextField(_("DKIM private key"), blank=True, editable=False)  # PEM
     dkim_public_key = models.TextField(_("DKIM public key"), blank=True, editable=False)  # base64 DER, as in DNS
     verification_token = models.CharField(
         _("verification token"), max_length=64, default=_new_verification_token, editable=False

@@ -20,7 +20,7 @@ from automations.jobs.base import BaseJob
 def _job_packages() -> Iterator[str]:
     """`<app>.jobs` and `<app>.<package>.jobs` of the project's own apps."""
     for config in apps.get_app_configs():
-        if not Path(config.path).is_relative_to(settings.BASE_DIR):
+        if Path(config.path).parent != Path(settings.BASE_DIR):
             continue  # third-party apps bring no jobs
         names = [f"{config.name}.jobs"]
         names += [f"{config.name}.{sub.name}.jobs" for sub in pkgutil.iter_modules([config.path]) if sub.ispkg]

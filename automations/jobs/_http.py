@@ -14,13 +14,12 @@ from django import forms
 from django.template import Context
 from django.utils.translation import gettext_lazy as _
 
-from automations.jobs.base import JobContext, JobParameters
+from automations.jobs.base import ENCRYPTED, JobContext, JobParameters
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib import http
 from engage.lib.dynamic import ENGINE, check_template, render_json, render_text
 
-ENCRYPTED = "enc:"
 MAX_RESPONSE_SHOWN = 1000
 
 

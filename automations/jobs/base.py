@@ -1,8 +1,9 @@
 """What every job is made of.
 
-A job is one module in `automations/jobs/` holding a class named `Job` that subclasses
-`BaseJob` (the way each anymail ESP is one module holding an `EmailBackend`). The module's
-name is the job's key, stored on the automation. Nothing else needs to be registered.
+A job is one module in a `jobs` package (`automations/jobs/`, or an integration's) holding
+a class named `Job` that subclasses `BaseJob` (the way each anymail ESP is one module
+holding an `EmailBackend`). The module's name is the job's key, stored on the automation.
+Nothing else needs to be registered.
 """
 
 from __future__ import annotations
@@ -12,13 +13,28 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 
-from engage import events
+from engage import crypto, events
 from engage.errors import PermanentError
 from engage.lib import memo
 
 if TYPE_CHECKING:
     from automations.models import Automation, Event, Run
     from contacts.models import Contact, User
+
+
+# A job parameter stored encrypted (a signing secret) is this prefix and an engage.crypto token.
+ENCRYPTED = "enc:"
+
+
+def rotate_encrypted_params(automation: Automation) -> int:
+    """Re-encrypt the automation's encrypted parameters with the newest key (key rotation)."""
+    params = automation.job_params or {}
+    secret = {key: value for key, value in params.items() if isinstance(value, str) and value.startswith(ENCRYPTED)}
+    for key, value in secret.items():
+        params[key] = ENCRYPTED + crypto.rotate(value[len(ENCRYPTED) :])
+    if secret:
+        automation.save(update_fields=["job_params"])
+    return len(secret)
 
 
 class JobParameters(forms.Form):
