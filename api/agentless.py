@@ -14,7 +14,6 @@ import time
 from email.headerregistry import Address
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -25,7 +24,7 @@ from contacts.selectors import contact_by_email
 from notifications.conversations import conversation_for
 from notifications.domains import is_verified_sender
 from notifications.models import OutboundMessage, SendQuota
-from notifications.services import RenderedMail, claim_messages, enqueue_mail
+from notifications.services import RenderedMail, enqueue_mail, send_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +177,7 @@ def send_agentless(*, organization: Organization, data: dict) -> OutboundMessage
         headers=headers,
         conversation=conversation,
     )
-    transaction.on_commit(lambda: _send_now(message.pk))
+    send_after_commit(message)
     return message
 
 
@@ -187,15 +186,3 @@ def formataddr(pair: tuple[str, str]) -> str:
     name, address = pair
     local, domain = address.rsplit("@", 1)
     return str(Address(display_name=name, username=local, domain=domain))
-
-
-def _send_now(message_id: int) -> None:
-    """Hand the mail to a worker; should that fail, the dispatcher sends it later."""
-    from django_q.tasks import async_task
-
-    try:
-        claimed = claim_messages(ids=[message_id], limit=1)
-        if claimed is not None:
-            async_task("notifications.tasks.send_messages", str(claimed.token))
-    except Exception:
-        logger.exception("Could not hand agentless mail %s to a worker; the dispatcher will", message_id)

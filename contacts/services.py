@@ -15,6 +15,7 @@ from contacts.selectors import contact_by_email
 from contacts.suppression import lift_unsubscribe
 from engage.errors import PermanentError
 from engage.events import EventType, record_event
+from engage.ports import queue_contact_mail
 
 # No 0/O, 1/l/I: a password read from a mail is typed by hand.
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
@@ -170,7 +171,7 @@ def subscribe(*, contact: Contact, group: Group, source: str, ip_address: str | 
     if group.double_opt_in:
         _set_state(membership, Membership.State.PENDING)
         _consent(contact, group, ConsentRecord.Action.SUBSCRIBE_REQUESTED, ip_address=ip_address, source=source)
-        transaction.on_commit(lambda: _send_confirmation_later(membership.pk))
+        queue_contact_mail("confirm_subscription", membership=membership)
         return membership
     _set_state(membership, Membership.State.SUBSCRIBED)
     _consent(contact, group, ConsentRecord.Action.SUBSCRIBED, ip_address=ip_address, source=source)
@@ -229,7 +230,7 @@ def membership_set_by_hand(
     if event is not None:
         _group_event(event, contact, group, source=source)
     if state == Membership.State.PENDING:
-        transaction.on_commit(lambda: _send_confirmation_later(membership.pk))
+        queue_contact_mail("confirm_subscription", membership=membership)
 
 
 def unsubscribe_all(*, contact: Contact, source: str, reason: str = "", ip_address: str | None = None) -> int:
@@ -262,12 +263,6 @@ def remove_member(*, contact: Contact, group: Group) -> bool:
 def _group_event(type: str, contact: Contact, group: Group, *, source: str, **extra: str) -> None:
     payload = {"group": {"id": group.pk, "name": group.name}, **extra}
     record_event(organization=contact.organization, type=type, contact=contact, payload=payload, source=source)
-
-
-def _send_confirmation_later(membership_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("contacts.tasks.send_subscription_confirmation", membership_id)
 
 
 # --- Transactions and tags --------------------------------------------------------------
@@ -349,9 +344,7 @@ def register(
     address's owner gets a mail saying they already have an account."""
     existing = Contact.objects.filter(organization=organization, email__iexact=email, erased_at=None).first()
     if existing is not None:
-        from contacts.mails import queue_already_registered
-
-        queue_already_registered(existing)
+        queue_contact_mail("already_registered", contact=existing)
         return None
     contact = create_contact(
         organization=organization,

@@ -1,11 +1,7 @@
 """django-q2 task entry points of the contacts app."""
 
-from contacts import imports, mails
+from contacts import imports
 from contacts.portal import auth
-
-
-def send_subscription_confirmation(membership_id: int) -> None:
-    mails.send_subscription_confirmation(membership_id)
 
 
 def run_contact_import(import_id: int) -> None:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
+
+from engage.ports import Port
 
 
 class Scope(models.TextChoices):
@@ -112,12 +113,11 @@ class EventHandler(Protocol):
     def __call__(self, *, organization: Model, events: Sequence[NewEvent]) -> list[tuple[Model, bool]]: ...
 
 
-_handler: EventHandler | None = None
+_handler = Port("record_events", provided_by="automations")
 
 
 def register_handler(handler: EventHandler) -> None:
-    global _handler
-    _handler = handler
+    _handler.connect(handler)
 
 
 def record_events(*, organization: Model, events: Sequence[NewEvent]) -> list[tuple[Model, bool]]:
@@ -127,8 +127,6 @@ def record_events(*, organization: Model, events: Sequence[NewEvent]) -> list[tu
     already stored, or appears earlier in the same call, is returned as it is and starts
     nothing again.
     """
-    if _handler is None:
-        raise ImproperlyConfigured("No app handles events; is 'automations' in INSTALLED_APPS?")
     return _handler(organization=organization, events=events)
 
 

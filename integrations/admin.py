@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contacts.mails import portal_url
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin, ScopedInlineMixin
 from engage import crypto
 from integrations import services
@@ -21,6 +20,7 @@ from integrations.models import (
     WebhookEndpoint,
     WebhookSecret,
 )
+from notifications.contact_mails import portal_url
 
 SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 ACTIVECAMPAIGN_URL = re.compile(r"^https://[a-z0-9-]+\.(api-us\d+\.com|activehosted\.com)/?$")

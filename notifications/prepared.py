@@ -21,11 +21,11 @@ from django.utils import translation
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext
 
-from contacts.mails import portal_url
 from contacts.models import Contact
 from contacts.tokens import make_unsubscribe_token
 from engage.lib import memo
 from engage.lib.dynamic import check_template, compiled, template_data
+from notifications.contact_mails import portal_url
 from notifications.models import PreparedMessage, PreparedMessageVariant
 from notifications.services import RenderedMail
 

@@ -27,7 +27,7 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.db import models
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -148,6 +148,36 @@ def send_mail(
         kind = PermanentError if message.status == OutboundMessage.Status.FAILED else TransientError
         raise kind(message.error)
     return message
+
+
+def send_after_commit(message: OutboundMessage) -> None:
+    """Once the caller's transaction commits, claim the queued mail and hand it to a
+    worker. Should that fail (the broker is down, the process dies), the mail waits in the
+    outbox and the dispatcher's sweep sends it."""
+    transaction.on_commit(lambda: _hand_to_worker(message.pk))
+
+
+def _hand_to_worker(message_id: int) -> None:
+    from django_q.tasks import async_task
+
+    try:
+        claimed = claim_messages(ids=[message_id], limit=1)
+    except Exception:
+        logger.exception("Could not claim mail %s; the dispatcher will send it", message_id)
+        return
+    if claimed is None:
+        return  # taken by the dispatcher meanwhile
+    try:
+        async_task("notifications.tasks.send_messages", str(claimed.token), task_name=f"mail {claimed.token}")
+    except Exception:
+        # The broker is unreachable: give the mail back at once instead of waiting for its lease.
+        logger.exception("Could not hand mail %s to a worker; the dispatcher will send it", message_id)
+        OutboundMessage.objects.filter(claim_token=claimed.token, status=OutboundMessage.Status.SENDING).update(
+            status=OutboundMessage.Status.QUEUED,
+            claim_token=None,
+            lease_expires_at=None,
+            attempts=models.F("attempts") - 1,
+        )
 
 
 def deliver(ids: list[int]) -> int:

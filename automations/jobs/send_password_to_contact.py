@@ -1,9 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from automations.jobs.base import BaseJob, JobContext
-from contacts.mails import portal_login_url
 from contacts.services import generate_password
 from engage.events import K
+from notifications.contact_mails import portal_login_url
 from notifications.services import enqueue_mail, render_mail
 
 

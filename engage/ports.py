@@ -1,0 +1,34 @@
+"""Ports: how a lower app causes something that a higher app does, without importing it.
+
+The lower app calls the port; the higher app plugs its function in, in its
+AppConfig.ready(). The function runs in the caller's transaction, so what it writes
+commits, or not, with the change that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class Port:
+    def __init__(self, name: str, provided_by: str) -> None:
+        self.name, self.provided_by = name, provided_by
+        self._function: Callable[..., Any] | None = None
+
+    def connect(self, function: Callable[..., Any]) -> None:
+        self._function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._function is None:
+            raise ImproperlyConfigured(f"Nothing provides {self.name}; is {self.provided_by!r} in INSTALLED_APPS?")
+        return self._function(*args, **kwargs)
+
+
+# A mail to a contact that the contacts app causes itself, not through an automation
+# (the double opt-in confirmation, "you already have an account"): queued in the outbox.
+# Called as queue_contact_mail("confirm_subscription", membership=…) or
+# queue_contact_mail("already_registered", contact=…).
+queue_contact_mail = Port("queue_contact_mail", provided_by="notifications")
