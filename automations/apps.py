@@ -10,8 +10,9 @@ class AutomationsConfig(AppConfig):
         from automations import gdpr, services
         from automations.jobs.base import rotate_encrypted_params
         from automations.models import Automation
-        from engage import crypto, events
+        from engage import crypto, events, ports
 
         events.register_handler(services.record_events)
+        ports.organization_created.connect(services.set_up_organization)
         crypto.register_encrypted(Automation, rotate_row=rotate_encrypted_params)
         gdpr.register()

@@ -470,3 +470,16 @@ def fire_manual_event(*, organization: Organization, contact: Contact | None = N
         organization=organization, type=EventType.MANUAL, contact=contact, user=user, source="admin"
     )
     return event
+
+
+def set_up_organization(organization: Organization) -> None:
+    """Every new organization starts with the customer's own model: a contact who asks
+    for a password in the preference center gets a new one."""
+    Automation.objects.create(
+        organization=organization,
+        name="Preference center: send a new password on request",
+        description="Answers “forgot password” in the preference center with a new random password.",
+        event_type=EventType.PASSWORD_REQUESTED,
+        job_type="send_password_to_contact",
+        target=Automation.Target.EVENT,
+    )

@@ -13,9 +13,9 @@ from django.utils import timezone
 from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Tag, Transaction, User
 from contacts.selectors import contact_by_email
 from contacts.suppression import lift_unsubscribe
+from engage import ports
 from engage.errors import PermanentError
 from engage.events import EventType, record_event
-from engage.ports import queue_contact_mail
 
 # No 0/O, 1/l/I: a password read from a mail is typed by hand.
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
@@ -36,18 +36,8 @@ def create_organization(*, name: str, slug: str, **fields: Any) -> Organization:
 
 
 def organization_created(organization: Organization) -> None:
-    """Every new organization starts with the customer's own model: a contact who asks
-    for a password in the preference center gets a new one."""
-    from automations.models import Automation
-
-    Automation.objects.create(
-        organization=organization,
-        name="Preference center: send a new password on request",
-        description="Answers “forgot password” in the preference center with a new random password.",
-        event_type=EventType.PASSWORD_REQUESTED,
-        job_type="send_password_to_contact",
-        target=Automation.Target.EVENT,
-    )
+    """What every new organization starts with is set up by the apps above (see engage.ports)."""
+    ports.organization_created(organization)
 
 
 @transaction.atomic
@@ -171,7 +161,7 @@ def subscribe(*, contact: Contact, group: Group, source: str, ip_address: str | 
     if group.double_opt_in:
         _set_state(membership, Membership.State.PENDING)
         _consent(contact, group, ConsentRecord.Action.SUBSCRIBE_REQUESTED, ip_address=ip_address, source=source)
-        queue_contact_mail("confirm_subscription", membership=membership)
+        ports.queue_contact_mail("confirm_subscription", membership=membership)
         return membership
     _set_state(membership, Membership.State.SUBSCRIBED)
     _consent(contact, group, ConsentRecord.Action.SUBSCRIBED, ip_address=ip_address, source=source)
@@ -230,7 +220,7 @@ def membership_set_by_hand(
     if event is not None:
         _group_event(event, contact, group, source=source)
     if state == Membership.State.PENDING:
-        queue_contact_mail("confirm_subscription", membership=membership)
+        ports.queue_contact_mail("confirm_subscription", membership=membership)
 
 
 def unsubscribe_all(*, contact: Contact, source: str, reason: str = "", ip_address: str | None = None) -> int:
@@ -344,7 +334,7 @@ def register(
     address's owner gets a mail saying they already have an account."""
     existing = Contact.objects.filter(organization=organization, email__iexact=email, erased_at=None).first()
     if existing is not None:
-        queue_contact_mail("already_registered", contact=existing)
+        ports.queue_contact_mail("already_registered", contact=existing)
         return None
     contact = create_contact(
         organization=organization,

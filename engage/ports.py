@@ -32,3 +32,6 @@ class Port:
 # Called as queue_contact_mail("confirm_subscription", membership=…) or
 # queue_contact_mail("already_registered", contact=…).
 queue_contact_mail = Port("queue_contact_mail", provided_by="notifications")
+
+# A new organization was created: the apps above set up what it starts with.
+organization_created = Port("organization_created", provided_by="automations")
