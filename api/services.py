@@ -8,32 +8,15 @@ from django.db import transaction
 
 from contacts import services as contact_services
 from contacts.models import Contact, Organization
+from contacts.selectors import contact_by_email
 from engage.events import NewEvent, record_events
 
 SOURCE = "api"
 
 
-def save_contact(*, contact: Contact, data: dict[str, Any]) -> Contact:
-    """Change a contact's fields and attributes (merged), firing *profile data changed*."""
-    data = dict(data)
-    attributes = data.pop("attributes", None)
-    contact_services.update_profile(contact=contact, fields=data, attributes=attributes, source=SOURCE)
-    contact.refresh_from_db()
-    return contact
-
-
-def upsert_contact(*, organization: Organization, data: dict[str, Any]) -> tuple[Contact, bool]:
-    """Find the contact by e-mail (case-insensitive) and update it, or create it."""
-    existing = Contact.objects.select_for_update().filter(organization=organization, email__iexact=data["email"])
-    contact = existing.first()
-    if contact is None:
-        return contact_services.create_contact(organization=organization, source=SOURCE, **data), True
-    return save_contact(contact=contact, data={k: v for k, v in data.items() if k != "email"}), False
-
-
 @transaction.atomic
 def upsert_contacts(*, organization: Organization, items: list[dict[str, Any]]) -> list[tuple[Contact, bool]]:
-    return [upsert_contact(organization=organization, data=item) for item in items]
+    return [contact_services.upsert_contact(organization=organization, data=item, source=SOURCE) for item in items]
 
 
 class UnknownContacts(Exception):
@@ -54,7 +37,7 @@ def resolve_contacts(*, organization: Organization, items: list[dict[str, Any]])
     by_email = {c.email.lower(): c for c in scoped.filter(email__in=emails)} if emails else {}
     if emails and len(by_email) < len(emails):  # addresses stored in other letter cases
         for email in emails - set(by_email):
-            contact = scoped.filter(email__iexact=email).first()
+            contact = contact_by_email(organization, email)
             if contact is not None:
                 by_email[email] = contact
     contacts, errors = [], {}

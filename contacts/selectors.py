@@ -6,9 +6,13 @@ from contacts.models import Contact, Organization, Selection
 from contacts.selections import matching_contacts
 
 
-def contact_by_email(organization: Organization, email: str) -> Contact | None:
-    """The organization's contact with this address, whatever its letter case."""
-    return Contact.objects.filter(organization=organization, email__iexact=email).order_by("pk").first()
+def contact_by_email(organization: Organization, email: str, *, lock: bool = False) -> Contact | None:
+    """The organization's contact with this address, whatever its letter case and spaces
+    around it; the oldest if several differ only in case. An erased contact has an address
+    of its own (erased-<id>@erased.invalid), so no real address finds it. `lock`: for an
+    update in the caller's transaction."""
+    contacts = Contact.objects.filter(organization=organization, email__iexact=email.strip()).order_by("pk")
+    return (contacts.select_for_update() if lock else contacts).first()
 
 
 def email_taken(*, organization: Organization, email: str, exclude_pk: int | None = None) -> bool:

@@ -77,6 +77,25 @@ def find_or_create_contact(
         return None  # valid in general, but not for a contact (e.g. longer than 254 characters)
 
 
+def save_contact(*, contact: Contact, data: dict[str, Any], source: str) -> Contact:
+    """Change a contact's fields and attributes (merged), firing *profile data changed*."""
+    data = dict(data)
+    attributes = data.pop("attributes", None)
+    update_profile(contact=contact, fields=data, attributes=attributes, source=source)
+    contact.refresh_from_db()
+    return contact
+
+
+@transaction.atomic
+def upsert_contact(*, organization: Organization, data: dict[str, Any], source: str) -> tuple[Contact, bool]:
+    """Find the contact by e-mail (see contact_by_email) and update it, or create it.
+    Returns (contact, created)."""
+    contact = contact_by_email(organization, data["email"], lock=True)
+    if contact is None:
+        return create_contact(organization=organization, source=source, **data), True
+    return save_contact(contact=contact, data={k: v for k, v in data.items() if k != "email"}, source=source), False
+
+
 def contact_created(contact: Contact, *, source: str = "admin") -> None:
     """For contacts saved by a model form (the admin): fire the event the service fires."""
     record_event(organization=contact.organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
@@ -332,7 +351,7 @@ def register(
     """Sign-up in the preference center. An address that is already a contact changes
     nothing, and the page says the same as for a new one, so it reveals nobody; the
     address's owner gets a mail saying they already have an account."""
-    existing = Contact.objects.filter(organization=organization, email__iexact=email, erased_at=None).first()
+    existing = contact_by_email(organization, email)
     if existing is not None:
         ports.queue_contact_mail("already_registered", contact=existing)
         return None

@@ -26,6 +26,7 @@ from api.serializers import (
 from api.views.base import ApiModelViewSet, ApiViewSet
 from contacts import services as contact_services
 from contacts.models import AttributeDefinition, Contact, Group, Membership, Tag, Transaction
+from contacts.selectors import contact_by_email
 
 CONTACT_EXAMPLE = OpenApiExample(
     "A contact",
@@ -65,7 +66,9 @@ class ContactViewSet(ApiModelViewSet):
         )
 
     def perform_update(self, serializer) -> None:
-        serializer.instance = services.save_contact(contact=serializer.instance, data=serializer.validated_data)
+        serializer.instance = contact_services.save_contact(
+            contact=serializer.instance, data=serializer.validated_data, source=services.SOURCE
+        )
 
     @extend_schema(
         summary="Create or update a contact by e-mail address",
@@ -84,7 +87,9 @@ class ContactViewSet(ApiModelViewSet):
         serializer.is_valid(raise_exception=True)
         if serializer.validated_data["email"].lower() != email.lower():
             raise serializers.ValidationError({"email": ["Does not match the address in the URL."]})
-        contact, created = services.upsert_contact(organization=self.organization, data=serializer.validated_data)
+        contact, created = contact_services.upsert_contact(
+            organization=self.organization, data=serializer.validated_data, source=services.SOURCE
+        )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ContactSerializer(contact, context=self.get_serializer_context()).data, status=code)
 
@@ -97,7 +102,7 @@ class ContactViewSet(ApiModelViewSet):
     )
     @by_email.mapping.get
     def get_by_email(self, request, email: str):
-        contact = self.get_queryset().filter(email__iexact=email).order_by("id").first()
+        contact = contact_by_email(self.organization, email)
         if contact is None:
             raise Http404
         return Response(ContactSerializer(contact, context=self.get_serializer_context()).data)
