@@ -30,7 +30,6 @@ from contacts.models import (
     Transaction,
     User,
 )
-from contacts.portal.auth import client_ip
 from contacts.resources import ContactResource
 from contacts.selections import validate_definition
 from contacts.selectors import email_taken, selection_contacts
@@ -44,6 +43,7 @@ from contacts.tenancy import (
     organization_of_form,
 )
 from contacts.widgets import SelectionBuilderWidget
+from engage.lib.remote import client_ip
 
 
 class OrganizationForm(forms.ModelForm):

@@ -87,12 +87,6 @@ def current_contact(request: HttpRequest, organization: Organization) -> Contact
     return Contact.objects.filter(organization=organization, pk=contact_id).first()
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips);
-    # X-Forwarded-For is not trusted here because anybody can send it.
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def purge_old_failures() -> int:
     cutoff = timezone.now() - max(FAILURE_WINDOW, IP_WINDOW)
     deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()

@@ -26,6 +26,7 @@ from contacts.portal.forms import (
     UnsubscribeForm,
 )
 from contacts.tokens import InvalidToken, read_confirmation_token, read_unsubscribe_token
+from engage.lib.remote import client_ip
 from notifications.models import Suppression
 from notifications.suppression import suppress
 
@@ -90,7 +91,7 @@ def login(request: HttpRequest, organization: Organization) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             contact = auth.authenticate(
-                organization, form.cleaned_data["email"], form.cleaned_data["password"], auth.client_ip(request)
+                organization, form.cleaned_data["email"], form.cleaned_data["password"], client_ip(request)
             )
         except auth.LockedOut:
             form.add_error(None, _("Too many failed attempts. Please wait 20 minutes and try again."))
@@ -129,7 +130,7 @@ def profile(request: HttpRequest, organization: Organization, contact: Contact) 
 def subscriptions(request: HttpRequest, organization: Organization, contact: Contact) -> HttpResponse:
     form = SubscriptionsForm(request.POST or None, contact=contact)
     if request.method == "POST" and form.is_valid():
-        ip, reason = auth.client_ip(request), form.cleaned_data["reason"]
+        ip, reason = client_ip(request), form.cleaned_data["reason"]
         for group, wanted in form.wanted().items():
             state = form.states.get(group.pk)
             receiving = state in (*Membership.RECEIVING, Membership.State.PENDING)
@@ -182,7 +183,7 @@ def register(request: HttpRequest, organization: Organization) -> HttpResponse:
             last_name=form.cleaned_data["last_name"],
             language=translation.get_language() or "en",
             groups=form.chosen_groups(),
-            ip_address=auth.client_ip(request),
+            ip_address=client_ip(request),
         )
         messages.success(request, _("Thank you. Please check your mailbox."))
         return HttpResponseRedirect(portal_url(request, organization, "login"))
@@ -202,7 +203,7 @@ def confirm(request: HttpRequest, organization: Organization, token: str) -> Htt
         Membership.objects.select_related("group", "contact"), pk=membership_id, contact__organization=organization
     )
     if request.method == "POST":
-        membership = services.confirm_subscription(membership_id=membership.pk, ip_address=auth.client_ip(request))
+        membership = services.confirm_subscription(membership_id=membership.pk, ip_address=client_ip(request))
     with translation.override(membership.contact.language):
         return page(request, organization, "confirm.html", membership=membership)
 
@@ -232,7 +233,7 @@ def unsubscribe(request: HttpRequest, organization: Organization, token: str) ->
 
 
 def _unsubscribe(request: HttpRequest, contact: Contact, group: Group | None, *, source: str, reason: str) -> None:
-    ip = auth.client_ip(request)
+    ip = client_ip(request)
     if group is None:
         services.unsubscribe_all(contact=contact, source=source, reason=reason, ip_address=ip)
         # "Everything" means every mail to this address: it goes on the suppression list.
