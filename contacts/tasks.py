@@ -1,7 +1,6 @@
 """django-q2 task entry points of the contacts app."""
 
-from contacts import imports, mails
-from contacts.portal import auth
+from contacts import imports, logins, mails
 
 
 def send_subscription_confirmation(membership_id: int) -> None:
@@ -14,4 +13,4 @@ def run_contact_import(import_id: int) -> None:
 
 def purge_login_failures() -> int:
     """Forget failed logins older than every window that counts them."""
-    return auth.purge_old_failures()
+    return logins.purge_old_failures()

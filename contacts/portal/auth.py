@@ -1,79 +1,23 @@
-"""Preference-center login: password check, lockout and the contact's session.
+"""The preference center's session: which contact is logged in to which organization's
+pages. The password check and the lockout are contacts.logins.
 
-- After MAX_FAILURES failed logins for one address within FAILURE_WINDOW, that address is
-  locked for LOCKOUT after each further failure; an IP address that fails IP_MAX_FAILURES
-  times within IP_WINDOW is locked as well. Failures are rows in the database, so every
-  web process on every machine counts the same.
-- An unknown address, a contact without a password and a wrong password give the same
-  answer after the same Argon2 work, so the form does not tell who is a contact.
-- A successful login starts a new session id (no fixation) and clears the address's
-  failures.
+A login starts a new session id (no fixation).
 """
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-from functools import cache
-
-from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
-from django.utils import timezone
 
-from contacts.models import Contact, LoginFailure, Organization
-from engage.events import EventType, record_event
-
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(hours=24)
-LOCKOUT = timedelta(minutes=20)
-IP_MAX_FAILURES = 30
-IP_WINDOW = timedelta(hours=1)
-
-
-class LockedOut(Exception):
-    """Too many failures: no password is checked until the lock ends."""
-
-
-@cache
-def _dummy_hash() -> str:
-    return make_password(secrets.token_urlsafe(16))
-
-
-def is_locked(organization: Organization, email: str, ip_address: str | None) -> bool:
-    now = timezone.now()
-    failures = LoginFailure.objects.filter(organization=organization, email=email.lower(), at__gte=now - FAILURE_WINDOW)
-    recent = list(failures.order_by("-at").values_list("at", flat=True)[:MAX_FAILURES])
-    if len(recent) >= MAX_FAILURES and recent[0] > now - LOCKOUT:
-        return True
-    if ip_address:
-        from_ip = LoginFailure.objects.filter(ip_address=ip_address, at__gte=now - IP_WINDOW).count()
-        if from_ip >= IP_MAX_FAILURES:
-            return True
-    return False
-
-
-def authenticate(organization: Organization, email: str, password: str, ip_address: str | None) -> Contact | None:
-    """The contact whose address and password these are, or None. Raises LockedOut."""
-    if is_locked(organization, email, ip_address):
-        raise LockedOut
-    contact = Contact.objects.filter(organization=organization, email__iexact=email.strip()).first()
-    stored = contact.password if contact is not None and contact.password else _dummy_hash()
-    valid = check_password(password, stored) and contact is not None and bool(contact.password)
-    if not valid:
-        LoginFailure.objects.create(organization=organization, email=email.strip().lower()[:254], ip_address=ip_address)
-        return None
-    LoginFailure.objects.filter(organization=organization, email=contact.email.lower()).delete()
-    return contact
+from contacts.models import Contact, Organization
 
 
 def session_key(organization: Organization) -> str:
     return f"portal:{organization.pk}"
 
 
-def log_in(request: HttpRequest, contact: Contact) -> None:
+def start_session(request: HttpRequest, contact: Contact) -> None:
     request.session.cycle_key()
     request.session[session_key(contact.organization)] = contact.pk
-    record_event(organization=contact.organization, type=EventType.PORTAL_LOGIN, contact=contact, source="portal")
 
 
 def log_out(request: HttpRequest) -> None:
@@ -85,9 +29,3 @@ def current_contact(request: HttpRequest, organization: Organization) -> Contact
     if contact_id is None:
         return None
     return Contact.objects.filter(organization=organization, pk=contact_id).first()
-
-
-def purge_old_failures() -> int:
-    cutoff = timezone.now() - max(FAILURE_WINDOW, IP_WINDOW)
-    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
-    return deleted

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from contacts import services
+from contacts import logins, services
 from contacts.models import Contact, Group, Membership, Organization
 from contacts.portal import auth
 from contacts.portal.forms import (
@@ -90,16 +90,19 @@ def login(request: HttpRequest, organization: Organization) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            contact = auth.authenticate(
-                organization, form.cleaned_data["email"], form.cleaned_data["password"], client_ip(request)
+            contact = logins.log_in(
+                organization=organization,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip_address=client_ip(request),
             )
-        except auth.LockedOut:
+        except logins.LockedOut:
             form.add_error(None, _("Too many failed attempts. Please wait 20 minutes and try again."))
         else:
             if contact is None:
                 form.add_error(None, _("The e-mail address or the password is wrong."))
             else:
-                auth.log_in(request, contact)
+                auth.start_session(request, contact)
                 return HttpResponseRedirect(portal_url(request, organization, "subscriptions"))
     return page(request, organization, "login.html", form=form, status=400 if form.errors else 200)
 
