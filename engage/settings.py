@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "automations",
     "notifications",
     "integrations",
+    "portal",
 ]
 
 MIDDLEWARE = [

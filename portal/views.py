@@ -15,8 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts import logins, services
 from contacts.models import Contact, Group, Membership, Organization
-from contacts.portal import auth
-from contacts.portal.forms import (
+from contacts.tokens import InvalidToken, read_confirmation_token, read_unsubscribe_token
+from engage.lib.remote import client_ip
+from notifications.models import Suppression
+from notifications.suppression import suppress
+from portal import auth
+from portal.forms import (
     EmailForm,
     LoginForm,
     PasswordChangeForm,
@@ -25,10 +29,6 @@ from contacts.portal.forms import (
     SubscriptionsForm,
     UnsubscribeForm,
 )
-from contacts.tokens import InvalidToken, read_confirmation_token, read_unsubscribe_token
-from engage.lib.remote import client_ip
-from notifications.models import Suppression
-from notifications.suppression import suppress
 
 
 def organization_for(request: HttpRequest, slug: str | None) -> Organization:
