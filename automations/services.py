@@ -463,10 +463,3 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, (PermanentError, TransientError)):
         return str(exc)
     return f"{exc.__class__.__name__}: {exc}"
-
-
-def fire_manual_event(*, organization: Organization, contact: Contact | None = None, user: User | None = None) -> Event:
-    event, _ = record_event(
-        organization=organization, type=EventType.MANUAL, contact=contact, user=user, source="admin"
-    )
-    return event

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
 
-from automations.services import fire_manual_event
 from contacts import gdpr, imports, services
 from contacts.attributes import clean_attributes
 from contacts.models import (
@@ -43,6 +42,7 @@ from contacts.tenancy import (
     organization_of_form,
 )
 from contacts.widgets import SelectionBuilderWidget
+from engage.events import EventType, record_event
 from engage.lib.remote import client_ip
 
 
@@ -106,10 +106,8 @@ def fire_manual_events(modeladmin, request: HttpRequest, queryset) -> None:
     for obj in queryset.select_related("organization"):
         if obj.organization_id is None:
             continue
-        if isinstance(obj, Contact):
-            fire_manual_event(organization=obj.organization, contact=obj)
-        else:
-            fire_manual_event(organization=obj.organization, user=obj)
+        contact, user = (obj, None) if isinstance(obj, Contact) else (None, obj)
+        record_event(organization=obj.organization, type=EventType.MANUAL, contact=contact, user=user, source="admin")
         count += 1
     modeladmin.message_user(
         request,
