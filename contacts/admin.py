@@ -86,9 +86,10 @@ class OrganizationAdmin(OrganizationScopedAdmin):
         return self.prepopulated_fields if is_host_admin(request) else {}
 
     def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.organization_created(obj)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.save_new_organization(organization=obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_host_admin(request)
@@ -149,11 +150,8 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
         return ["last_login", "date_joined"]
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
-        if not obj.is_superuser:
-            obj.is_staff = True  # every system user of an organization works in the admin
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.system_user_created(obj)
+        self.scope_object(request, obj)
+        services.save_system_user(user=obj)
 
 
 class ContactForm(forms.ModelForm):
@@ -269,16 +267,13 @@ class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
-        previous = {f.instance.pk: f.initial.get("state") for f in formset.forms if f.instance.pk}
-        super().save_formset(request, form, formset, change)
-        source = f"admin ({request.user.get_username()})"
-        for membership in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
-            services.membership_set_by_hand(
-                membership=membership,
-                previous=previous.get(membership.pk),
-                source=source,
-                ip_address=client_ip(request),
-            )
+        memberships = formset.save(commit=False)  # also lists formset.deleted_objects; stores nothing
+        services.save_memberships_by_hand(
+            memberships=memberships,
+            deleted=formset.deleted_objects,
+            source=f"admin ({request.user.get_username()})",
+            ip_address=client_ip(request),
+        )
 
     def get_export_resource_classes(self, request: HttpRequest) -> list:
         return [ContactResource.for_organization(organization_of(request))]
@@ -288,9 +283,11 @@ class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
         return bool(obj.password)
 
     def save_model(self, request: HttpRequest, obj: Contact, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.contact_created(obj)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            self.scope_object(request, obj)
+            services.save_new_contact(contact=obj, source="admin")
 
 
 @admin.register(Tag)

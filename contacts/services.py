@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,12 @@ def generate_password(length: int = PASSWORD_LENGTH) -> str:
 def create_organization(*, name: str, slug: str, **fields: Any) -> Organization:
     organization = Organization(name=name, slug=slug, **fields)
     organization.full_clean()
+    return save_new_organization(organization=organization)
+
+
+@transaction.atomic
+def save_new_organization(*, organization: Organization) -> Organization:
+    """Store a new organization that a form has built and checked (the admin), and set it up."""
     organization.save()
     organization_created(organization)
     return organization
@@ -53,8 +60,14 @@ def organization_created(organization: Organization) -> None:
 def create_contact(*, organization: Organization, email: str, source: str = "engage", **fields: Any) -> Contact:
     contact = Contact(organization=organization, email=email, **fields)
     contact.full_clean(validate_unique=False)
+    return save_new_contact(contact=contact, source=source)
+
+
+@transaction.atomic
+def save_new_contact(*, contact: Contact, source: str) -> Contact:
+    """Store a new contact that a form has built and checked (the admin); fires *contact created*."""
     contact.save()
-    record_event(organization=organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
+    record_event(organization=contact.organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
     return contact
 
 
@@ -86,15 +99,18 @@ def find_or_create_contact(
         return None  # valid in general, but not for a contact (e.g. longer than 254 characters)
 
 
-def contact_created(contact: Contact, *, source: str = "admin") -> None:
-    """For contacts saved by a model form (the admin): fire the event the service fires."""
-    record_event(organization=contact.organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
-
-
-def system_user_created(user: User, *, source: str = "admin") -> None:
-    if user.organization_id is None:
-        return  # host administrators belong to no organization, so no automation sees them
-    record_event(organization=user.organization, type=EventType.SYSTEM_USER_CREATED, user=user, source=source)
+@transaction.atomic
+def save_system_user(*, user: User, source: str = "admin") -> User:
+    """Store a system user that a form has built or changed (the admin). Every system user
+    but a host administrator works in the admin; a new one fires *system user created*."""
+    created = user._state.adding
+    if not user.is_superuser:
+        user.is_staff = True
+    user.save()
+    # Host administrators belong to no organization, so no automation sees them.
+    if created and user.organization_id is not None:
+        record_event(organization=user.organization, type=EventType.SYSTEM_USER_CREATED, user=user, source=source)
+    return user
 
 
 def system_user_logged_on(user: User) -> None:
@@ -206,11 +222,29 @@ def unsubscribe(
 
 
 @transaction.atomic
-def membership_set_by_hand(
-    *, membership: Membership, previous: str | None, source: str, ip_address: str | None = None
+def save_memberships_by_hand(
+    *,
+    memberships: Sequence[Membership],
+    deleted: Sequence[Membership] = (),
+    source: str,
+    ip_address: str | None = None,
 ) -> None:
-    """A membership state someone set by hand (the contact's page in the admin): the
-    consent record, event and confirmation mail the same change makes anywhere else."""
+    """Memberships someone added, changed or deleted by hand (the contact's page in the
+    admin). A changed state gets the consent record, event and confirmation mail the same
+    change makes anywhere else."""
+    for membership in deleted:
+        membership.delete()
+    ids = [m.pk for m in memberships if m.pk is not None]
+    stored = dict(Membership.objects.select_for_update().filter(pk__in=ids).values_list("pk", "state"))
+    for membership in memberships:
+        previous = stored.get(membership.pk) if membership.pk is not None else None
+        membership.save()
+        _membership_set_by_hand(membership, previous=previous, source=source, ip_address=ip_address)
+
+
+def _membership_set_by_hand(
+    membership: Membership, *, previous: str | None, source: str, ip_address: str | None
+) -> None:
     if membership.state == previous:
         return
     contact, group, state = membership.contact, membership.group, membership.state
