@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -264,6 +264,23 @@ def _membership_set_by_hand(
         _group_event(event, contact, group, source=source)
     if state == Membership.State.PENDING:
         transaction.on_commit(lambda: _send_confirmation_later(membership.pk))
+
+
+@transaction.atomic
+def update_subscriptions(
+    *, contact: Contact, wanted: Mapping[Group, bool], source: str, reason: str = "", ip_address: str | None = None
+) -> None:
+    """The contact's own choice of groups (the preference center's checkboxes): subscribe to
+    each wanted group that it neither receives nor waits to confirm, unsubscribe from each
+    unwanted one that it receives or waits for. A blacklisted group stays as it is."""
+    states = dict(Membership.objects.filter(contact=contact).values_list("group_id", "state"))
+    for group, want in wanted.items():
+        state = states.get(group.pk)
+        receiving = state in (*Membership.RECEIVING, Membership.State.PENDING)
+        if want and not receiving and state != Membership.State.BLACKLISTED:
+            subscribe(contact=contact, group=group, source=source, ip_address=ip_address)
+        elif not want and receiving:
+            unsubscribe(contact=contact, group=group, source=source, reason=reason, ip_address=ip_address)
 
 
 def unsubscribe_all(*, contact: Contact, source: str, reason: str = "", ip_address: str | None = None) -> int:

@@ -17,9 +17,8 @@ from contacts import logins, services
 from contacts.models import Contact, Group, Membership, Organization
 from contacts.tokens import InvalidToken, read_confirmation_token, read_unsubscribe_token
 from engage.lib.remote import client_ip
-from notifications.models import Suppression
-from notifications.suppression import suppress
 from portal import auth
+from portal import services as portal_services
 from portal.forms import (
     EmailForm,
     LoginForm,
@@ -133,16 +132,13 @@ def profile(request: HttpRequest, organization: Organization, contact: Contact) 
 def subscriptions(request: HttpRequest, organization: Organization, contact: Contact) -> HttpResponse:
     form = SubscriptionsForm(request.POST or None, contact=contact)
     if request.method == "POST" and form.is_valid():
-        ip, reason = client_ip(request), form.cleaned_data["reason"]
-        for group, wanted in form.wanted().items():
-            state = form.states.get(group.pk)
-            receiving = state in (*Membership.RECEIVING, Membership.State.PENDING)
-            if wanted and not receiving and state != Membership.State.BLACKLISTED:
-                services.subscribe(contact=contact, group=group, source="preference center", ip_address=ip)
-            elif not wanted and receiving:
-                services.unsubscribe(
-                    contact=contact, group=group, source="preference center", reason=reason, ip_address=ip
-                )
+        services.update_subscriptions(
+            contact=contact,
+            wanted=form.wanted(),
+            source="preference center",
+            reason=form.cleaned_data["reason"],
+            ip_address=client_ip(request),
+        )
         messages.success(request, _("Your subscriptions have been saved."))
         return HttpResponseRedirect(portal_url(request, organization, "subscriptions"))
     return page(request, organization, "subscriptions.html", form=form, contact=contact)
@@ -238,9 +234,6 @@ def unsubscribe(request: HttpRequest, organization: Organization, token: str) ->
 def _unsubscribe(request: HttpRequest, contact: Contact, group: Group | None, *, source: str, reason: str) -> None:
     ip = client_ip(request)
     if group is None:
-        services.unsubscribe_all(contact=contact, source=source, reason=reason, ip_address=ip)
-        # "Everything" means every mail to this address: it goes on the suppression list.
-        suppress(organization=contact.organization, address=contact.email,
-                 reason=Suppression.Reason.UNSUBSCRIBE, note=source)  # fmt: skip
+        portal_services.unsubscribe_everything(contact=contact, source=source, reason=reason, ip_address=ip)
     else:
         services.unsubscribe(contact=contact, group=group, source=source, reason=reason, ip_address=ip)
