@@ -4,10 +4,9 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from api.credentials import assign_api_key_secret, assign_client_secret
+from api import credentials
 from api.models import ApiKey, OAuthClient
 from contacts.tenancy import OrganizationScopedAdmin
 
@@ -30,7 +29,7 @@ def _show_once(request: HttpRequest, obj, *, title: str, label: str, secret: str
 class RevokeMixin:
     @admin.action(description=_("Revoke the selected credentials"))
     def revoke(self, request: HttpRequest, queryset) -> None:
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = credentials.revoke_credentials(credentials=queryset)
         self.message_user(request, _("%(count)d revoked.") % {"count": count}, messages.SUCCESS)
 
 
@@ -44,10 +43,12 @@ class ApiKeyAdmin(RevokeMixin, OrganizationScopedAdmin):
     actions = ["revoke"]
 
     def save_model(self, request, obj, form, change) -> None:
-        if not change:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            self.scope_object(request, obj)
             # On the request, not on this admin: one admin instance serves every thread.
-            request.api_secret_shown_once = assign_api_key_secret(obj)
-        super().save_model(request, obj, form, change)
+            request.api_secret_shown_once = credentials.save_new_api_key(key=obj)
 
     def response_add(self, request, obj, post_url_continue=None):
         title = _("New API key “%(name)s”") % {"name": obj.name}
@@ -64,9 +65,11 @@ class OAuthClientAdmin(RevokeMixin, OrganizationScopedAdmin):
     actions = ["revoke"]
 
     def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            request.api_secret_shown_once = assign_client_secret(obj)
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            self.scope_object(request, obj)
+            request.api_secret_shown_once = credentials.save_new_oauth_client(client=obj)
 
     def response_add(self, request, obj, post_url_continue=None):
         title = _("New OAuth client “%(name)s”") % {"name": obj.name}

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from api.models import AccessToken, ApiKey, OAuthClient, Scope
@@ -67,37 +68,46 @@ def _split(value: str, kind: str) -> str | None:
 @transaction.atomic
 def create_api_key(*, organization: Organization, name: str, scope: str = Scope.READ) -> tuple[ApiKey, str]:
     """Returns the key and its plain value, which is shown once and never stored."""
-    prefix, plain = _new_secret(KEY_KIND)
-    key = ApiKey.objects.create(
-        organization=organization, name=name, scope=scope, prefix=prefix, hashed_key=digest(plain)
-    )
-    return key, plain
+    key = ApiKey(organization=organization, name=name, scope=scope)
+    return key, save_new_api_key(key=key)
 
 
-def assign_api_key_secret(key: ApiKey) -> str:
-    """For a key saved by a form (the admin): give it its secret; returns the plain value."""
+@transaction.atomic
+def save_new_api_key(*, key: ApiKey) -> str:
+    """Give a new key that a form has built (the admin) its secret and store it; returns the
+    plain value, which is shown once and never stored."""
     key.prefix, plain = _new_secret(KEY_KIND)
     key.hashed_key = digest(plain)
-    return plain
-
-
-def assign_client_secret(client: OAuthClient) -> str:
-    client.client_id = f"{CLIENT_KIND}_{secrets.token_hex(8)}"
-    plain = f"{CLIENT_KIND}s_{secrets.token_urlsafe(32)}"
-    client.hashed_secret = digest(plain)
+    key.save()
     return plain
 
 
 @transaction.atomic
 def create_oauth_client(*, organization: Organization, name: str, scope: str = Scope.READ) -> tuple[OAuthClient, str]:
     client = OAuthClient(organization=organization, name=name, scope=scope)
-    plain = assign_client_secret(client)
+    return client, save_new_oauth_client(client=client)
+
+
+@transaction.atomic
+def save_new_oauth_client(*, client: OAuthClient) -> str:
+    """Give a new client that a form has built (the admin) its id and secret and store it;
+    returns the plain secret, which is shown once and never stored."""
+    client.client_id = f"{CLIENT_KIND}_{secrets.token_hex(8)}"
+    plain = f"{CLIENT_KIND}s_{secrets.token_urlsafe(32)}"
+    client.hashed_secret = digest(plain)
     client.save()
-    return client, plain
+    return plain
 
 
 def revoke_api_key(key: ApiKey) -> None:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def revoke_credentials(*, credentials: QuerySet[ApiKey] | QuerySet[OAuthClient]) -> int:
+    """Revoke the API keys or OAuth clients of a queryset that are not revoked yet; returns
+    how many were."""
+    return credentials.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def principal_for_bearer(value: str) -> Principal | None:

@@ -465,13 +465,6 @@ def _describe(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {exc}"
 
 
-def fire_manual_event(*, organization: Organization, contact: Contact | None = None, user: User | None = None) -> Event:
-    event, _ = record_event(
-        organization=organization, type=EventType.MANUAL, contact=contact, user=user, source="admin"
-    )
-    return event
-
-
 def set_up_organization(organization: Organization) -> None:
     """Every new organization starts with the customer's own model: a contact who asks
     for a password in the preference center gets a new one."""

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
 
-from automations.services import fire_manual_event
 from contacts import gdpr, imports, services
 from contacts.attributes import clean_attributes
 from contacts.models import (
@@ -31,7 +30,6 @@ from contacts.models import (
     Transaction,
     User,
 )
-from contacts.portal.auth import client_ip
 from contacts.resources import ContactResource
 from contacts.selections import validate_definition
 from contacts.selectors import email_taken, selection_contacts
@@ -46,6 +44,8 @@ from contacts.tenancy import (
     organization_of_form,
 )
 from contacts.widgets import SelectionBuilderWidget
+from engage.events import EventType, record_event
+from engage.lib.remote import client_ip
 
 
 class OrganizationForm(forms.ModelForm):
@@ -88,9 +88,10 @@ class OrganizationAdmin(OrganizationScopedAdmin):
         return self.prepopulated_fields if is_host_admin(request) else {}
 
     def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.organization_created(obj)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.save_new_organization(organization=obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_host_admin(request)
@@ -108,10 +109,8 @@ def fire_manual_events(modeladmin, request: HttpRequest, queryset) -> None:
     for obj in queryset.select_related("organization"):
         if obj.organization_id is None:
             continue
-        if isinstance(obj, Contact):
-            fire_manual_event(organization=obj.organization, contact=obj)
-        else:
-            fire_manual_event(organization=obj.organization, user=obj)
+        contact, user = (obj, None) if isinstance(obj, Contact) else (None, obj)
+        record_event(organization=obj.organization, type=EventType.MANUAL, contact=contact, user=user, source="admin")
         count += 1
     modeladmin.message_user(
         request,
@@ -153,11 +152,8 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
         return ["last_login", "date_joined"]
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
-        if not obj.is_superuser:
-            obj.is_staff = True  # every system user of an organization works in the admin
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.system_user_created(obj)
+        self.scope_object(request, obj)
+        services.save_system_user(user=obj)
 
 
 class ContactForm(forms.ModelForm):
@@ -273,16 +269,13 @@ class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
-        previous = {f.instance.pk: f.initial.get("state") for f in formset.forms if f.instance.pk}
-        super().save_formset(request, form, formset, change)
-        source = f"admin ({request.user.get_username()})"
-        for membership in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
-            services.membership_set_by_hand(
-                membership=membership,
-                previous=previous.get(membership.pk),
-                source=source,
-                ip_address=client_ip(request),
-            )
+        memberships = formset.save(commit=False)  # also lists formset.deleted_objects; stores nothing
+        services.save_memberships_by_hand(
+            memberships=memberships,
+            deleted=formset.deleted_objects,
+            source=f"admin ({request.user.get_username()})",
+            ip_address=client_ip(request),
+        )
 
     def get_export_resource_classes(self, request: HttpRequest) -> list:
         return [ContactResource.for_organization(organization_of(request))]
@@ -292,9 +285,11 @@ class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
         return bool(obj.password)
 
     def save_model(self, request: HttpRequest, obj: Contact, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.contact_created(obj)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            self.scope_object(request, obj)
+            services.save_new_contact(contact=obj, source="admin")
 
 
 @admin.register(Tag)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,9 +11,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Tag, Transaction, User
+from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Suppression, Tag, Transaction, User
 from contacts.selectors import contact_by_email
-from contacts.suppression import lift_unsubscribe
+from contacts.suppression import lift_unsubscribe, suppress
 from engage import ports
 from engage.errors import PermanentError
 from engage.events import EventType, record_event
@@ -30,6 +31,12 @@ def generate_password(length: int = PASSWORD_LENGTH) -> str:
 def create_organization(*, name: str, slug: str, **fields: Any) -> Organization:
     organization = Organization(name=name, slug=slug, **fields)
     organization.full_clean()
+    return save_new_organization(organization=organization)
+
+
+@transaction.atomic
+def save_new_organization(*, organization: Organization) -> Organization:
+    """Store a new organization that a form has built and checked (the admin), and set it up."""
     organization.save()
     organization_created(organization)
     return organization
@@ -44,8 +51,14 @@ def organization_created(organization: Organization) -> None:
 def create_contact(*, organization: Organization, email: str, source: str = "engage", **fields: Any) -> Contact:
     contact = Contact(organization=organization, email=email, **fields)
     contact.full_clean(validate_unique=False)
+    return save_new_contact(contact=contact, source=source)
+
+
+@transaction.atomic
+def save_new_contact(*, contact: Contact, source: str) -> Contact:
+    """Store a new contact that a form has built and checked (the admin); fires *contact created*."""
     contact.save()
-    record_event(organization=organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
+    record_event(organization=contact.organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
     return contact
 
 
@@ -96,15 +109,18 @@ def upsert_contact(*, organization: Organization, data: dict[str, Any], source: 
     return save_contact(contact=contact, data={k: v for k, v in data.items() if k != "email"}, source=source), False
 
 
-def contact_created(contact: Contact, *, source: str = "admin") -> None:
-    """For contacts saved by a model form (the admin): fire the event the service fires."""
-    record_event(organization=contact.organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
-
-
-def system_user_created(user: User, *, source: str = "admin") -> None:
-    if user.organization_id is None:
-        return  # host administrators belong to no organization, so no automation sees them
-    record_event(organization=user.organization, type=EventType.SYSTEM_USER_CREATED, user=user, source=source)
+@transaction.atomic
+def save_system_user(*, user: User, source: str = "admin") -> User:
+    """Store a system user that a form has built or changed (the admin). Every system user
+    but a host administrator works in the admin; a new one fires *system user created*."""
+    created = user._state.adding
+    if not user.is_superuser:
+        user.is_staff = True
+    user.save()
+    # Host administrators belong to no organization, so no automation sees them.
+    if created and user.organization_id is not None:
+        record_event(organization=user.organization, type=EventType.SYSTEM_USER_CREATED, user=user, source=source)
+    return user
 
 
 def system_user_logged_on(user: User) -> None:
@@ -216,11 +232,29 @@ def unsubscribe(
 
 
 @transaction.atomic
-def membership_set_by_hand(
-    *, membership: Membership, previous: str | None, source: str, ip_address: str | None = None
+def save_memberships_by_hand(
+    *,
+    memberships: Sequence[Membership],
+    deleted: Sequence[Membership] = (),
+    source: str,
+    ip_address: str | None = None,
 ) -> None:
-    """A membership state someone set by hand (the contact's page in the admin): the
-    consent record, event and confirmation mail the same change makes anywhere else."""
+    """Memberships someone added, changed or deleted by hand (the contact's page in the
+    admin). A changed state gets the consent record, event and confirmation mail the same
+    change makes anywhere else."""
+    for membership in deleted:
+        membership.delete()
+    ids = [m.pk for m in memberships if m.pk is not None]
+    stored = dict(Membership.objects.select_for_update().filter(pk__in=ids).values_list("pk", "state"))
+    for membership in memberships:
+        previous = stored.get(membership.pk) if membership.pk is not None else None
+        membership.save()
+        _membership_set_by_hand(membership, previous=previous, source=source, ip_address=ip_address)
+
+
+def _membership_set_by_hand(
+    membership: Membership, *, previous: str | None, source: str, ip_address: str | None
+) -> None:
     if membership.state == previous:
         return
     contact, group, state = membership.contact, membership.group, membership.state
@@ -242,6 +276,23 @@ def membership_set_by_hand(
         ports.queue_contact_mail("confirm_subscription", membership=membership)
 
 
+@transaction.atomic
+def update_subscriptions(
+    *, contact: Contact, wanted: Mapping[Group, bool], source: str, reason: str = "", ip_address: str | None = None
+) -> None:
+    """The contact's own choice of groups (the preference center's checkboxes): subscribe to
+    each wanted group that it neither receives nor waits to confirm, unsubscribe from each
+    unwanted one that it receives or waits for. A blacklisted group stays as it is."""
+    states = dict(Membership.objects.filter(contact=contact).values_list("group_id", "state"))
+    for group, want in wanted.items():
+        state = states.get(group.pk)
+        receiving = state in (*Membership.RECEIVING, Membership.State.PENDING)
+        if want and not receiving and state != Membership.State.BLACKLISTED:
+            subscribe(contact=contact, group=group, source=source, ip_address=ip_address)
+        elif not want and receiving:
+            unsubscribe(contact=contact, group=group, source=source, reason=reason, ip_address=ip_address)
+
+
 def unsubscribe_all(*, contact: Contact, source: str, reason: str = "", ip_address: str | None = None) -> int:
     groups = Group.objects.filter(
         memberships__contact=contact, memberships__state__in=[*Membership.RECEIVING, Membership.State.PENDING]
@@ -251,6 +302,16 @@ def unsubscribe_all(*, contact: Contact, source: str, reason: str = "", ip_addre
         unsubscribe(contact=contact, group=group, source=source, reason=reason, ip_address=ip_address)
         count += 1
     return count
+
+
+@transaction.atomic
+def unsubscribe_everything(*, contact: Contact, source: str, reason: str = "", ip_address: str | None = None) -> None:
+    """Unsubscribe the contact from every group. "Everything" means every mail to this
+    address: it goes on the suppression list too."""
+    unsubscribe_all(contact=contact, source=source, reason=reason, ip_address=ip_address)
+    suppress(
+        organization=contact.organization, address=contact.email, reason=Suppression.Reason.UNSUBSCRIBE, note=source
+    )
 
 
 @transaction.atomic

@@ -1,7 +1,6 @@
 """django-q2 task entry points of the contacts app."""
 
-from contacts import imports
-from contacts.portal import auth
+from contacts import imports, logins
 
 
 def run_contact_import(import_id: int) -> None:
@@ -10,4 +9,4 @@ def run_contact_import(import_id: int) -> None:
 
 def purge_login_failures() -> int:
     """Forget failed logins older than every window that counts them."""
-    return auth.purge_old_failures()
+    return logins.purge_old_failures()

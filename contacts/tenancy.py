@@ -181,10 +181,15 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+    def scope_object(self, request: HttpRequest, obj) -> None:
+        """Put the object into the user's organization (a host administrator chose it in the
+        form). An admin that saves through a service calls this before the service."""
         organization = organization_of(request)
         if organization is not None and _has_organization(type(obj)):
             obj.organization = organization
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        self.scope_object(request, obj)
         super().save_model(request, obj, form, change)
 
     # Permissions follow the role, not Django's per-model permission table.

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "automations",
     "notifications",
     "integrations",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -337,3 +338,7 @@ SPECTACULAR_SETTINGS = {
         "ContactEventTypeEnum": "api.serializers.CONTACT_EVENT_TYPES",
     },
 }
+
+# --- Project-wide commands (ops/) -----------------------------------------------------
+# Last: its commands (seed_demo, rotate_encryption_keys) use every other app.
+INSTALLED_APPS += ["ops"]

@@ -27,7 +27,7 @@ urlpatterns = [
     # in front of the admin, so that the admin's catch-all view does not take its URLs.
     path("", include("notifications.password_reset")),
     path("admin/", admin.site.urls),
-    path("portal/", include("contacts.portal.urls")),
+    path("portal/", include("portal.urls")),
     # Inbound integrations: Salesforce outbound messages, signed webhooks, ActiveCampaign.
     path("inbound/", include("integrations.urls")),
     # Engage's own open pixel and click redirects, and the providers' tracking and inbound webhooks.

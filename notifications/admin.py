@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +20,7 @@ from contacts.tenancy import (
     organization_of_form,
 )
 from engage.errors import PermanentError, TransientError
-from notifications import domains, mailsettings
+from notifications import domains, mailsettings, ratelimit
 from notifications.models import (
     Conversation,
     InboundMessage,
@@ -148,21 +147,18 @@ class MailSettingsForm(forms.ModelForm):
         _check_from_address(self, cleaned)
         return cleaned
 
-    def save(self, commit=True):
-        row = super().save(commit=False)
+    def new_secrets(self) -> dict:
+        """The secrets typed in, for mailsettings.save_settings: None keeps what is stored."""
         password = "" if self.cleaned_data.get("clear_password") else (self.cleaned_data.get("password") or None)
         credentials = None
         if self.cleaned_data.get("esp_api_key"):
-            key_name = mailsettings.ESP_BACKENDS[row.esp][1][0]
+            key_name = mailsettings.ESP_BACKENDS[self.instance.esp][1][0]
             credentials = {
                 key_name: self.cleaned_data["esp_api_key"],
                 "secret_key": self.cleaned_data.get("esp_secret_key"),
                 "sender_domain": self.cleaned_data.get("esp_sender_domain"),
             }
-        mailsettings.store_secrets(row, password=password, esp_credentials=credentials)
-        if commit:
-            row.save()
-        return row
+        return {"password": password, "esp_credentials": credentials}
 
 
 def _check_from_address(form: forms.ModelForm, cleaned: dict) -> None:
@@ -199,6 +195,10 @@ class MailSettingsAdmin(OrganizationScopedAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def save_model(self, request: HttpRequest, obj: MailSettings, form: MailSettingsForm, change: bool) -> None:
+        self.scope_object(request, obj)
+        mailsettings.save_settings(row=obj, **form.new_secrets())
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         organization = organization_of(request)
@@ -350,9 +350,8 @@ class SendQuotaAdmin(OrganizationScopedAdmin):
         return is_host_admin(request)
 
     def save_model(self, request: HttpRequest, obj: SendQuota, form, change: bool) -> None:
-        if not change:
-            obj.tokens, obj.updated_at = float(obj.mails_per_minute), timezone.now()
-        super().save_model(request, obj, form, change)
+        self.scope_object(request, obj)
+        ratelimit.save_quota(quota=obj)
 
 
 class SenderDomainForm(forms.ModelForm):

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import transaction
 
 from contacts.models import Organization
 from engage import crypto
@@ -115,6 +116,17 @@ def store_secrets(row: MailSettings, *, password: str | None = None, esp_credent
     if esp_credentials is not None:
         kept = {k: v for k, v in esp_credentials.items() if v}
         row.esp_credentials = crypto.encrypt(json.dumps(kept)) if kept else ""
+
+
+@transaction.atomic
+def save_settings(
+    *, row: MailSettings, password: str | None = None, esp_credentials: dict | None = None
+) -> MailSettings:
+    """Store settings that a form has built or changed (the admin), with the secrets typed
+    in encrypted: None keeps what is stored, "" / {} clears it."""
+    store_secrets(row, password=password, esp_credentials=esp_credentials)
+    row.save()
+    return row
 
 
 def describe_failure(exc: Exception) -> str:

@@ -16,6 +16,15 @@ from contacts.models import Organization
 from notifications.models import SendQuota
 
 
+@transaction.atomic
+def save_quota(*, quota: SendQuota) -> SendQuota:
+    """Store a limit the host set (the admin). A new one starts with a full bucket."""
+    if quota._state.adding:
+        quota.tokens, quota.updated_at = float(quota.mails_per_minute), timezone.now()
+    quota.save()
+    return quota
+
+
 def acquire(organization: Organization, wanted: int) -> int:
     """Take up to `wanted` tokens from the organization's bucket; returns how many."""
     with transaction.atomic():

@@ -9,7 +9,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from automations.models import Holiday, Run
+from automations.models import Automation, Holiday, Run
 from contacts.models import AttributeDefinition, ConsentRecord, Group, Selection, Tag
 from engage.events import record_event
 from notifications.models import OutboundMessage
@@ -445,3 +445,33 @@ def test_a_subscription_set_on_the_contact_page_is_recorded_as_consent_and_fires
     assert records == [("subscribed", "admin (bob)"), ("unsubscribed", "admin (bob)")]
     events = list(Event.objects.filter(contact=contact, type__in=["subscribed", "unsubscribed"]).order_by("pk"))
     assert [e.type for e in events] == ["subscribed", "unsubscribed"]
+
+
+def test_an_organization_added_in_the_admin_answers_forgot_password(client, host_admin):
+    from contacts.models import Organization
+
+    client.force_login(host_admin)
+    data = {"name": "Dora Org", "slug": "dora", "logo_url": "", "portal_host": "", "portal_editable_fields": "[]"}
+    assert client.post(reverse("admin:contacts_organization_add"), data).status_code == 302
+    organization = Organization.objects.get(slug="dora")
+    automation = Automation.objects.get(organization=organization)
+    assert (automation.event_type, automation.job_type) == ("password_requested", "send_password_to_contact")
+
+
+def test_a_membership_deleted_on_the_contact_page_is_forgotten(client, bob, alice_org):
+    from contacts.models import Contact, Membership
+
+    news = Group.objects.create(organization=alice_org, name="News")
+    contact = Contact.objects.create(organization=alice_org, email="m@example.com")
+    membership = Membership.objects.create(contact=contact, group=news, state=Membership.State.MEMBER)
+    client.force_login(bob)
+    url = reverse("admin:contacts_contact_change", args=[contact.pk])
+    data = {
+        "email": "m@example.com", "language": "en", "attributes": "{}", **inline_management_forms(),
+        "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1", "memberships-0-id": str(membership.pk),
+        "memberships-0-group": str(news.pk), "memberships-0-state": "member", "memberships-0-reason": "",
+        "memberships-0-DELETE": "on",
+    }  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    assert not Membership.objects.filter(contact=contact).exists()
+    assert not ConsentRecord.objects.filter(contact=contact).exists()

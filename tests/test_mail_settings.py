@@ -217,3 +217,13 @@ def test_a_port_that_cannot_exist_is_a_form_error(client, alice, alice_org, port
     assert response.status_code == 200
     assert "smtp_port" in response.context["adminform"].form.errors
     assert not MailSettings.objects.exists()
+
+
+def test_a_providers_key_typed_in_the_admin_is_stored_encrypted(client, alice, alice_org):
+    verify(alice_org, "alice.example")
+    client.force_login(alice)
+    data = settings_form(transport="esp", esp="postmark", esp_api_key="pm-Typed-Token")
+    assert client.post("/admin/notifications/mailsettings/add/", data).status_code == 302
+    row = MailSettings.objects.get(organization=alice_org)
+    assert row.esp_credentials and "pm-Typed-Token" not in row.esp_credentials
+    assert mailsettings.effective(alice_org).options == {"server_token": "pm-Typed-Token"}

@@ -79,3 +79,13 @@ def test_only_the_host_sets_an_organizations_rate_limit(client, alice, host_admi
     client.force_login(host_admin)
     assert client.post(url, {"organization": alice_org.pk, "mails_per_minute": "1200"}).status_code == 302
     assert SendQuota.objects.get().mails_per_minute == 1200
+
+
+def test_a_rate_limit_added_by_the_host_starts_with_a_full_bucket(client, host_admin, alice_org):
+    client.force_login(host_admin)
+    response = client.post(
+        "/admin/notifications/sendquota/add/", {"organization": alice_org.pk, "mails_per_minute": "90"}
+    )
+    assert response.status_code == 302
+    quota = SendQuota.objects.get(organization=alice_org)
+    assert (quota.mails_per_minute, quota.tokens) == (90, 90.0)

@@ -27,6 +27,7 @@ from api.views.base import ApiModelViewSet, ApiViewSet
 from contacts import services as contact_services
 from contacts.models import AttributeDefinition, Contact, Group, Membership, Tag, Transaction
 from contacts.selectors import contact_by_email
+from engage.lib.remote import client_ip
 
 CONTACT_EXAMPLE = OpenApiExample(
     "A contact",
@@ -255,7 +256,7 @@ class GroupViewSet(ApiModelViewSet):
             membership = contact_services.add_member(contact=contact, group=group, source=services.SOURCE)
         elif data["action"] == "subscribe":
             membership = contact_services.subscribe(
-                contact=contact, group=group, source=services.SOURCE, ip_address=_client_ip(request)
+                contact=contact, group=group, source=services.SOURCE, ip_address=client_ip(request)
             )
         else:
             membership = contact_services.unsubscribe(
@@ -263,7 +264,3 @@ class GroupViewSet(ApiModelViewSet):
             )
         membership.refresh_from_db()
         return Response(MembershipSerializer(membership).data)
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None

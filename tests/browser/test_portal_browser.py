@@ -5,9 +5,8 @@ import re
 import pytest
 
 from automations.models import Run
-from contacts import services
+from contacts import logins, services
 from contacts.models import Group, Membership
-from contacts.portal import auth
 from contacts.tokens import make_unsubscribe_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,7 +89,7 @@ def test_errors_are_shown_next_to_the_field(page, erika):
 
 def test_lockout_after_five_failures(page, erika):
     services.set_contact_password(contact=erika, password="Right-Pass-Word-1")
-    for _ in range(auth.MAX_FAILURES):
+    for _ in range(logins.MAX_FAILURES):
         log_in(page, "erika@example.com", "wrong")
         page.get_by_text("The e-mail address or the password is wrong.").wait_for()
     log_in(page, "erika@example.com", "Right-Pass-Word-1")

@@ -1,4 +1,4 @@
-"""Preference-center login: password check, lockout and the contact's session.
+"""Contacts' logins to the preference center: password check and lockout.
 
 - After MAX_FAILURES failed logins for one address within FAILURE_WINDOW, that address is
   locked for LOCKOUT after each further failure; an IP address that fails IP_MAX_FAILURES
@@ -6,8 +6,8 @@
   web process on every machine counts the same.
 - An unknown address, a contact without a password and a wrong password give the same
   answer after the same Argon2 work, so the form does not tell who is a contact.
-- A successful login starts a new session id (no fixation) and clears the address's
-  failures.
+- A successful login clears the address's failures and fires *logged on to preference
+  center*. The session is the preference center's business (portal.auth).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from datetime import timedelta
 from functools import cache
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.http import HttpRequest
+from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Contact, LoginFailure, Organization
+from contacts.selectors import contact_by_email
 from engage.events import EventType, record_event
 
 MAX_FAILURES = 5
@@ -52,45 +53,23 @@ def is_locked(organization: Organization, email: str, ip_address: str | None) ->
     return False
 
 
-def authenticate(organization: Organization, email: str, password: str, ip_address: str | None) -> Contact | None:
-    """The contact whose address and password these are, or None. Raises LockedOut."""
+@transaction.atomic
+def log_in(
+    *, organization: Organization, email: str, password: str, ip_address: str | None, source: str = "portal"
+) -> Contact | None:
+    """The contact whose address and password these are, or None (the failure is counted).
+    Raises LockedOut."""
     if is_locked(organization, email, ip_address):
         raise LockedOut
-    contact = Contact.objects.filter(organization=organization, email__iexact=email.strip()).first()
+    contact = contact_by_email(organization, email)
     stored = contact.password if contact is not None and contact.password else _dummy_hash()
     valid = check_password(password, stored) and contact is not None and bool(contact.password)
     if not valid:
         LoginFailure.objects.create(organization=organization, email=email.strip().lower()[:254], ip_address=ip_address)
         return None
     LoginFailure.objects.filter(organization=organization, email=contact.email.lower()).delete()
+    record_event(organization=organization, type=EventType.PORTAL_LOGIN, contact=contact, source=source)
     return contact
-
-
-def session_key(organization: Organization) -> str:
-    return f"portal:{organization.pk}"
-
-
-def log_in(request: HttpRequest, contact: Contact) -> None:
-    request.session.cycle_key()
-    request.session[session_key(contact.organization)] = contact.pk
-    record_event(organization=contact.organization, type=EventType.PORTAL_LOGIN, contact=contact, source="portal")
-
-
-def log_out(request: HttpRequest) -> None:
-    request.session.flush()
-
-
-def current_contact(request: HttpRequest, organization: Organization) -> Contact | None:
-    contact_id = request.session.get(session_key(organization))
-    if contact_id is None:
-        return None
-    return Contact.objects.filter(organization=organization, pk=contact_id).first()
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips);
-    # X-Forwarded-For is not trusted here because anybody can send it.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def purge_old_failures() -> int:

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from automations.models import Automation
 from contacts import services
-from contacts.models import Contact, Group, Organization, User
+from contacts.models import Group, Organization, User
+from contacts.selectors import contact_by_email
 from engage.events import EventType
 from notifications.models import SenderDomain
 
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         domain, _ = SenderDomain.objects.get_or_create(organization=organization, domain="demo.example")
         if not domain.is_verified:
             SenderDomain.objects.filter(pk=domain.pk).update(verified_at=timezone.now(), verification_ok=True)
-        if not Contact.objects.filter(organization=organization, email__iexact="erika.muster@example.com").exists():
+        if contact_by_email(organization, "erika.muster@example.com") is None:
             services.create_contact(
                 organization=organization,
                 email="erika.muster@example.com",

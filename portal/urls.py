@@ -4,7 +4,7 @@ own host name (Organization.portal_host)."""
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from contacts.portal import views
+from portal import views
 
 pages = [
     path("login/", views.login, name="login"),

@@ -8,9 +8,8 @@ import time_machine
 from django.utils import timezone
 
 from automations.models import Event
-from contacts import services
+from contacts import logins, services
 from contacts.models import ConsentRecord, Group, LoginFailure, Membership
-from contacts.portal import auth
 from contacts.tokens import make_confirmation_token, make_unsubscribe_token
 from tests.factories import ContactFactory
 
@@ -67,7 +66,7 @@ def test_pages_need_a_login(client, erika):
 def test_five_failures_lock_the_address_for_twenty_minutes(client, erika):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        for _ in range(auth.MAX_FAILURES):
+        for _ in range(logins.MAX_FAILURES):
             log_in(client, password="wrong")
         locked = log_in(client)  # even the right password
         assert "Too many failed attempts" in locked.text
@@ -80,7 +79,7 @@ def test_five_failures_lock_the_address_for_twenty_minutes(client, erika):
 def test_failures_older_than_a_day_do_not_count(client, erika):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        for _ in range(auth.MAX_FAILURES - 1):
+        for _ in range(logins.MAX_FAILURES - 1):
             log_in(client, password="wrong")
     with time_machine.travel(start + timedelta(hours=25), tick=False):
         log_in(client, password="wrong")
@@ -88,7 +87,7 @@ def test_failures_older_than_a_day_do_not_count(client, erika):
 
 
 def test_many_failures_from_one_ip_lock_that_ip(client, erika, alice_org):
-    for i in range(auth.IP_MAX_FAILURES):
+    for i in range(logins.IP_MAX_FAILURES):
         LoginFailure.objects.create(organization=alice_org, email=f"guess{i}@example.com", ip_address="127.0.0.1")
     assert "Too many failed attempts" in log_in(client).text
 

@@ -13,10 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from contacts import services
-from contacts.models import Contact, Group, Membership, Organization, Suppression
-from contacts.portal import auth
-from contacts.portal.forms import (
+from contacts import logins, services
+from contacts.models import Contact, Group, Membership, Organization
+from contacts.selectors import contact_by_email
+from contacts.tokens import InvalidToken, read_confirmation_token, read_unsubscribe_token
+from engage.lib.remote import client_ip
+from portal import auth
+from portal.forms import (
     EmailForm,
     LoginForm,
     PasswordChangeForm,
@@ -25,8 +28,6 @@ from contacts.portal.forms import (
     SubscriptionsForm,
     UnsubscribeForm,
 )
-from contacts.suppression import suppress
-from contacts.tokens import InvalidToken, read_confirmation_token, read_unsubscribe_token
 
 
 def organization_for(request: HttpRequest, slug: str | None) -> Organization:
@@ -88,16 +89,19 @@ def login(request: HttpRequest, organization: Organization) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            contact = auth.authenticate(
-                organization, form.cleaned_data["email"], form.cleaned_data["password"], auth.client_ip(request)
+            contact = logins.log_in(
+                organization=organization,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip_address=client_ip(request),
             )
-        except auth.LockedOut:
+        except logins.LockedOut:
             form.add_error(None, _("Too many failed attempts. Please wait 20 minutes and try again."))
         else:
             if contact is None:
                 form.add_error(None, _("The e-mail address or the password is wrong."))
             else:
-                auth.log_in(request, contact)
+                auth.start_session(request, contact)
                 return HttpResponseRedirect(portal_url(request, organization, "subscriptions"))
     return page(request, organization, "login.html", form=form, status=400 if form.errors else 200)
 
@@ -128,16 +132,13 @@ def profile(request: HttpRequest, organization: Organization, contact: Contact) 
 def subscriptions(request: HttpRequest, organization: Organization, contact: Contact) -> HttpResponse:
     form = SubscriptionsForm(request.POST or None, contact=contact)
     if request.method == "POST" and form.is_valid():
-        ip, reason = auth.client_ip(request), form.cleaned_data["reason"]
-        for group, wanted in form.wanted().items():
-            state = form.states.get(group.pk)
-            receiving = state in (*Membership.RECEIVING, Membership.State.PENDING)
-            if wanted and not receiving and state != Membership.State.BLACKLISTED:
-                services.subscribe(contact=contact, group=group, source="preference center", ip_address=ip)
-            elif not wanted and receiving:
-                services.unsubscribe(
-                    contact=contact, group=group, source="preference center", reason=reason, ip_address=ip
-                )
+        services.update_subscriptions(
+            contact=contact,
+            wanted=form.wanted(),
+            source="preference center",
+            reason=form.cleaned_data["reason"],
+            ip_address=client_ip(request),
+        )
         messages.success(request, _("Your subscriptions have been saved."))
         return HttpResponseRedirect(portal_url(request, organization, "subscriptions"))
     return page(request, organization, "subscriptions.html", form=form, contact=contact)
@@ -160,7 +161,7 @@ def password(request: HttpRequest, organization: Organization, contact: Contact)
 def forgot(request: HttpRequest, organization: Organization) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        contact = Contact.objects.filter(organization=organization, email__iexact=form.cleaned_data["email"]).first()
+        contact = contact_by_email(organization, form.cleaned_data["email"])
         if contact is not None:
             services.request_password(contact=contact)
         # The same answer either way: the page does not tell who is a contact.
@@ -181,7 +182,7 @@ def register(request: HttpRequest, organization: Organization) -> HttpResponse:
             last_name=form.cleaned_data["last_name"],
             language=translation.get_language() or "en",
             groups=form.chosen_groups(),
-            ip_address=auth.client_ip(request),
+            ip_address=client_ip(request),
         )
         messages.success(request, _("Thank you. Please check your mailbox."))
         return HttpResponseRedirect(portal_url(request, organization, "login"))
@@ -201,7 +202,7 @@ def confirm(request: HttpRequest, organization: Organization, token: str) -> Htt
         Membership.objects.select_related("group", "contact"), pk=membership_id, contact__organization=organization
     )
     if request.method == "POST":
-        membership = services.confirm_subscription(membership_id=membership.pk, ip_address=auth.client_ip(request))
+        membership = services.confirm_subscription(membership_id=membership.pk, ip_address=client_ip(request))
     with translation.override(membership.contact.language):
         return page(request, organization, "confirm.html", membership=membership)
 
@@ -231,11 +232,8 @@ def unsubscribe(request: HttpRequest, organization: Organization, token: str) ->
 
 
 def _unsubscribe(request: HttpRequest, contact: Contact, group: Group | None, *, source: str, reason: str) -> None:
-    ip = auth.client_ip(request)
+    ip = client_ip(request)
     if group is None:
-        services.unsubscribe_all(contact=contact, source=source, reason=reason, ip_address=ip)
-        # "Everything" means every mail to this address: it goes on the suppression list.
-        suppress(organization=contact.organization, address=contact.email,
-                 reason=Suppression.Reason.UNSUBSCRIBE, note=source)  # fmt: skip
+        services.unsubscribe_everything(contact=contact, source=source, reason=reason, ip_address=ip)
     else:
         services.unsubscribe(contact=contact, group=group, source=source, reason=reason, ip_address=ip)
