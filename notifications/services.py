@@ -42,7 +42,6 @@ from notifications.suppression import normalize
 logger = logging.getLogger(__name__)
 
 REDACTED = "••••••••"
-MAX_ATTEMPTS = 5
 # How long the dispatcher's sweep leaves a run's new mail to the worker that queued it.
 OUTBOX_GRACE = timedelta(seconds=5)
 # Accepted mails are recorded as sent in groups of this many, or after this long.
@@ -377,7 +376,7 @@ def _unsubscribe_urls(message: OutboundMessage) -> frozenset[str]:
 
 
 def _record_failure(message: OutboundMessage, token, error: PermanentError | TransientError) -> None:
-    if isinstance(error, TransientError) and message.attempts < MAX_ATTEMPTS:
+    if isinstance(error, TransientError) and message.attempts < settings.ENGAGE_MAIL_MAX_ATTEMPTS:
         retry_at = timezone.now() + backoff(message.attempts)
         changes = {"status": OutboundMessage.Status.QUEUED, "next_attempt_at": retry_at}
     else:

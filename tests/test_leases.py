@@ -51,7 +51,7 @@ def test_renew_extends_only_the_runs_still_held_under_the_token(three_claimed_ru
     assert renew(Run, token, status=Run.Status.RUNNING, now=later) == {held.pk}
 
     leases = dict(Run.objects.values_list("pk", "lease_expires_at"))
-    assert leases[held.pk] == later + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
+    assert leases[held.pk] == later + timedelta(seconds=settings.ENGAGE_LEASE_SECONDS)
     assert leases[taken.pk] == before[taken.pk]
     assert leases[finished.pk] == before[finished.pk]
 
@@ -70,7 +70,7 @@ def test_renew_returns_the_mails_still_held_under_the_token(alice_org, settings)
     assert renew(OutboundMessage, claimed.token, status=OutboundMessage.Status.SENDING, now=later) == {held}
 
     leases = dict(OutboundMessage.objects.values_list("pk", "lease_expires_at"))
-    assert leases[held] == later + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
+    assert leases[held] == later + timedelta(seconds=settings.ENGAGE_LEASE_SECONDS)
     assert (leases[taken], leases[sent]) == (before[taken], before[sent])
 
 

@@ -32,13 +32,13 @@ class Claim:
 
 
 def lease_until(now: datetime) -> datetime:
-    return now + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
+    return now + timedelta(seconds=settings.ENGAGE_LEASE_SECONDS)
 
 
 def renewal_due(renewed: float) -> bool:
     """Whether a worker that last renewed its lease at `renewed` (time.monotonic()) should
     renew it now: after a quarter of the lease, well before it runs out."""
-    return time.monotonic() - renewed > settings.ENGAGE_RUN_LEASE_SECONDS / 4
+    return time.monotonic() - renewed > settings.ENGAGE_LEASE_SECONDS / 4
 
 
 def renew(model: type[models.Model], token: uuid.UUID | str, *, status: str, now: datetime | None = None) -> set[int]:
