@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -29,15 +29,12 @@ from contacts.selectors import selection_matches
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
 from engage.lib import memo
-from engage.lib.leases import Claim, claim, lease_until
+from engage.lib.leases import Claim, backoff, claim, lease_until, renew, renewal_due
 from notifications.models import OutboundMessage
 from notifications.services import deliver
 
 logger = logging.getLogger(__name__)
 
-# Retries of transient errors wait 1, 2, 4, 8 … minutes, at most an hour.
-RETRY_BASE = timedelta(minutes=1)
-RETRY_MAX = timedelta(hours=1)
 # Runs of database-only jobs that commit together (see _CommitGroup).
 COMMIT_GROUP = 50
 COMMIT_SECONDS = 0.2
@@ -281,11 +278,9 @@ def execute_runs(token: uuid.UUID | str) -> int:
         for run in runs:
             # The task's timeout is shorter than a lease (engage.E002), so the batch keeps
             # its runs; a batch that still runs long renews the lease of what is left.
-            if time.monotonic() - renewed > settings.ENGAGE_RUN_LEASE_SECONDS / 4:
+            if renewal_due(renewed):
                 group.commit()
-                Run.objects.filter(claim_token=own, status=Run.Status.RUNNING).update(
-                    lease_expires_at=lease_until(timezone.now())
-                )
+                renew(Run, own, status=Run.Status.RUNNING)
                 renewed = time.monotonic()
             job_class = get_job(run.automation.job_type)
             if job_class is not None and not job_class.transactional:
@@ -398,13 +393,13 @@ def _retry_or_fail(run: Run, token: uuid.UUID | str, exc: Exception) -> None:
     if run.attempts >= settings.ENGAGE_RUN_MAX_ATTEMPTS:
         _finish(run, token, status=Run.Status.FAILED, error=f"{_describe(exc)} (gave up after {run.attempts} attempts)")
         return
-    backoff = min(RETRY_BASE * 2 ** (run.attempts - 1), RETRY_MAX)
+    delay = backoff(run.attempts)
     Run.objects.filter(pk=run.pk, claim_token=token).update(
         status=Run.Status.SCHEDULED,
-        due_at=timezone.now() + backoff,
+        due_at=timezone.now() + delay,
         claim_token=None,
         lease_expires_at=None,
-        error=f"{_describe(exc)} (attempt {run.attempts}, retrying in {int(backoff.total_seconds())} s)",
+        error=f"{_describe(exc)} (attempt {run.attempts}, retrying in {int(delay.total_seconds())} s)",
     )
 
 

@@ -19,12 +19,12 @@ def check_task_queue(app_configs, **kwargs) -> list[Error]:
                 id="engage.E001",
             )
         )
-    lease = settings.ENGAGE_RUN_LEASE_SECONDS
+    lease = settings.ENGAGE_LEASE_SECONDS
     if timeout is not None and lease <= timeout:
         errors.append(
             Error(
-                f"ENGAGE_RUN_LEASE_SECONDS ({lease}s) must be larger than Q_CLUSTER timeout ({timeout}s).",
-                hint="A run's lease must outlive the task that executes it.",
+                f"ENGAGE_LEASE_SECONDS ({lease}s) must be larger than Q_CLUSTER timeout ({timeout}s).",
+                hint="The lease of a run or a mail must outlive the task that executes or sends it.",
                 id="engage.E002",
             )
         )

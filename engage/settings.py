@@ -213,11 +213,17 @@ ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in env.ENVIRON.items() i
 # Contacts are exported as CSV (Excel opens it; no extra format libraries needed).
 EXPORT_FORMATS = [CSV]
 
-# --- Automations ----------------------------------------------------------------------
-# How long a claimed run belongs to its worker; after that a run whose worker died is
-# picked up again. Longer than the slowest job, shorter than what a user would wait.
-ENGAGE_RUN_LEASE_SECONDS = _int("ENGAGE_RUN_LEASE_SECONDS", 300, minimum=10)
+# --- Automations and the outbox -------------------------------------------------------
+# How long a claimed run or outbox mail belongs to its worker; after that one whose worker
+# died is picked up again. Longer than the slowest task (engage.E002), shorter than what a
+# user would wait. ENGAGE_RUN_LEASE_SECONDS, its former name, is read when it is not set.
+ENGAGE_LEASE_SECONDS = _int(
+    "ENGAGE_LEASE_SECONDS" if "ENGAGE_LEASE_SECONDS" in env.ENVIRON else "ENGAGE_RUN_LEASE_SECONDS", 300, minimum=10
+)
+# How many times a run that meets a transient error, and a mail the server did not take for
+# now, are tried before they fail; in between they wait 1, 2, 4 … minutes, at most an hour.
 ENGAGE_RUN_MAX_ATTEMPTS = _int("ENGAGE_RUN_MAX_ATTEMPTS", 5, minimum=1)
+ENGAGE_MAIL_MAX_ATTEMPTS = _int("ENGAGE_MAIL_MAX_ATTEMPTS", 5, minimum=1)
 ENGAGE_DISPATCH_BATCH_SIZE = _int("ENGAGE_DISPATCH_BATCH_SIZE", 100, minimum=1)
 ENGAGE_DISPATCH_INTERVAL = _float("ENGAGE_DISPATCH_INTERVAL", 0.1)
 # Finished runs (and events no run needs any more) are deleted after this many days.

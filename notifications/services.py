@@ -35,16 +35,13 @@ from contacts.models import Contact, Organization, Suppression
 from contacts.suppression import normalize
 from engage import crypto
 from engage.errors import PermanentError, TransientError
-from engage.lib.leases import Claim, claim
+from engage.lib.leases import Claim, backoff, claim, renew, renewal_due
 from notifications import conversations, esp, linktracking, mailsettings, ratelimit
 from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
 REDACTED = "••••••••"
-RETRY_BASE = timedelta(minutes=1)
-RETRY_MAX = timedelta(hours=1)
-MAX_ATTEMPTS = 5
 # How long the dispatcher's sweep leaves a run's new mail to the worker that queued it.
 OUTBOX_GRACE = timedelta(seconds=5)
 # Accepted mails are recorded as sent in groups of this many, or after this long.
@@ -293,8 +290,8 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
         for message in messages:
             # The task's timeout is shorter than a lease (engage.E002); a batch that still
             # takes long renews its lease, and skips what another sender took meanwhile.
-            if time.monotonic() - renewed > settings.ENGAGE_RUN_LEASE_SECONDS / 4:
-                renewed, held = time.monotonic(), _renew_lease(token)
+            if renewal_due(renewed):
+                renewed, held = time.monotonic(), renew(OutboundMessage, token, status=OutboundMessage.Status.SENDING)
             if message.pk not in held:
                 continue
             try:
@@ -379,13 +376,6 @@ def send_test_mail(*, organization: Organization | None, to: str) -> tuple[bool,
     )
 
 
-def _renew_lease(token) -> set[int]:
-    """Renew the lease of what this sender still holds; returns those messages' ids."""
-    held = OutboundMessage.objects.filter(claim_token=token, status=OutboundMessage.Status.SENDING)
-    held.update(lease_expires_at=timezone.now() + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS))
-    return set(held.values_list("pk", flat=True))
-
-
 def _send_one(message: OutboundMessage, connection) -> str:
     text, html = message.text_body, message.html_body
     if message.secret_values:
@@ -416,9 +406,9 @@ def _unsubscribe_urls(message: OutboundMessage) -> frozenset[str]:
 
 
 def _record_failure(message: OutboundMessage, token, error: PermanentError | TransientError) -> None:
-    if isinstance(error, TransientError) and message.attempts < MAX_ATTEMPTS:
-        backoff = min(RETRY_BASE * 2 ** (message.attempts - 1), RETRY_MAX)
-        changes = {"status": OutboundMessage.Status.QUEUED, "next_attempt_at": timezone.now() + backoff}
+    if isinstance(error, TransientError) and message.attempts < settings.ENGAGE_MAIL_MAX_ATTEMPTS:
+        retry_at = timezone.now() + backoff(message.attempts)
+        changes = {"status": OutboundMessage.Status.QUEUED, "next_attempt_at": retry_at}
     else:
         changes = {"status": OutboundMessage.Status.FAILED, "secret_values": ""}
     OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(

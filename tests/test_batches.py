@@ -48,7 +48,7 @@ def two_queued(alice_org):
 
 
 def test_a_long_batch_skips_mails_another_sender_took_over(two_queued, settings, mailoutbox, monkeypatch):
-    settings.ENGAGE_RUN_LEASE_SECONDS = 0  # every mail counts as "long after the last renewal"
+    settings.ENGAGE_LEASE_SECONDS = 0  # every mail counts as "long after the last renewal"
     first, second = two_queued
     send_one = services._send_one
 

@@ -13,17 +13,19 @@ from engage.checks import check_task_queue
 PRINT_ENGINE = (
     "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
 )
+PRINT_LEASE = "import django; django.setup(); from django.conf import settings; print(settings.ENGAGE_LEASE_SECONDS)"
+UNINHERITED = {"DATABASE_URL", "REDIS_URL", "ENGAGE_LEASE_SECONDS", "ENGAGE_RUN_LEASE_SECONDS"}
 
 
-def start_django(**env) -> subprocess.CompletedProcess:
+def start_django(code: str = PRINT_ENGINE, **env) -> subprocess.CompletedProcess:
     """Start a fresh interpreter that loads the settings with the given environment."""
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    environment = {k: v for k, v in os.environ.items() if k not in UNINHERITED}
     environment.update(env)
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            PRINT_ENGINE,
+            code,
         ],
         env={**environment, "DJANGO_SETTINGS_MODULE": "engage.settings"},
         cwd=django_settings.BASE_DIR,
@@ -42,6 +44,9 @@ def start_django(**env) -> subprocess.CompletedProcess:
         ("REDIS_URL", "localhost:6379"),
         ("DATABASE_URL", "nosuchdb://x"),
         ("ENGAGE_DISPATCH_INTERVAL", "0"),
+        ("ENGAGE_LEASE_SECONDS", "5"),
+        ("ENGAGE_RUN_LEASE_SECONDS", "soon"),
+        ("ENGAGE_MAIL_MAX_ATTEMPTS", "0"),
     ],
 )
 def test_malformed_values_stop_the_start_and_name_the_variable(variable, value):
@@ -49,6 +54,21 @@ def test_malformed_values_stop_the_start_and_name_the_variable(variable, value):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "seconds"),
+    [
+        ({}, "300"),
+        ({"ENGAGE_LEASE_SECONDS": "240"}, "240"),
+        ({"ENGAGE_RUN_LEASE_SECONDS": "180"}, "180"),  # the former name
+        ({"ENGAGE_LEASE_SECONDS": "240", "ENGAGE_RUN_LEASE_SECONDS": "180"}, "240"),
+    ],
+)
+def test_the_lease_is_read_from_engage_lease_seconds_or_its_former_name(env, seconds):
+    result = start_django(PRINT_LEASE, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == seconds
 
 
 def test_secret_key_is_required_outside_debug():
@@ -87,7 +107,7 @@ def test_check_refuses_a_retry_not_larger_than_timeout(settings):
 
 
 def test_check_refuses_a_lease_shorter_than_the_task_timeout(settings):
-    settings.ENGAGE_RUN_LEASE_SECONDS = 60
+    settings.ENGAGE_LEASE_SECONDS = 60
     assert "engage.E002" in [e.id for e in check_task_queue(None)]
 
 

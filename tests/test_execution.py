@@ -118,6 +118,44 @@ def test_unreachable_mail_server_queues_the_mail_for_later(alice_org, no_smtp_se
     assert message.attempts == 2
 
 
+def test_a_run_gives_up_after_engage_run_max_attempts(alice_org, monkeypatch, settings):
+    from automations.jobs import add_tag
+    from engage.errors import TransientError
+
+    def flaky(self, context):
+        raise TransientError("CRM timed out")
+
+    settings.ENGAGE_RUN_MAX_ATTEMPTS = 2
+    monkeypatch.setattr(add_tag.Job, "execute", flaky)
+    AutomationFactory(organization=alice_org, job_type="add_tag", job_params={"tag": "x"})
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        record_event(organization=alice_org, type="contact_created", contact=ContactFactory(organization=alice_org))
+        dispatch_due_runs()
+    with time_machine.travel(start + timedelta(minutes=1, seconds=1), tick=False):
+        dispatch_due_runs()
+    run = Run.objects.get()
+    assert (run.status, run.attempts) == (Run.Status.FAILED, 2)
+    assert run.error == "CRM timed out (gave up after 2 attempts)"
+
+
+def test_a_mail_gives_up_after_engage_mail_max_attempts(alice_org, no_smtp_server, settings):
+    from notifications.services import RenderedMail, deliver, dispatch_due_messages, enqueue_mail
+
+    settings.ENGAGE_MAIL_MAX_ATTEMPTS = 2
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        message = enqueue_mail(organization=alice_org, to="a@example.com", mail=RenderedMail(subject="Hi", text="Hi"))
+        deliver([message.pk])
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("queued", 1)
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert dispatch_due_messages() == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 2)
+    assert "unreachable" in message.error
+
+
 def test_run_of_a_system_job_acts_on_the_system_user_of_the_event(alice_org, smtp_server):
     AutomationFactory(organization=alice_org, event_type="system_user_created", job_type="send_password_to_system_user")
     user = UserFactory(organization=alice_org, email="newbie@example.com")
@@ -140,7 +178,7 @@ def test_a_run_whose_worker_died_is_claimed_again_after_its_lease(alice_org, smt
         dead = claim_runs()  # a worker claims, then dies without executing
         assert dead is not None
         assert claim_runs() is None  # nobody else can take it while the lease holds
-    with time_machine.travel(start + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS + 1), tick=False):
+    with time_machine.travel(start + timedelta(seconds=settings.ENGAGE_LEASE_SECONDS + 1), tick=False):
         assert dispatch_due_runs() == 1
     run = Run.objects.get()
     assert run.status == Run.Status.SUCCEEDED

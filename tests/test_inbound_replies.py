@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -217,3 +218,32 @@ def test_an_automation_answering_a_reply_answers_in_its_conversation(client, ali
     thanks = OutboundMessage.objects.exclude(pk=sent.pk).get()
     assert thanks.conversation == conversation
     assert thanks.headers["In-Reply-To"] == InboundMessage.objects.get().message_id
+
+
+def test_a_malformed_reply_post_is_a_400(client, db, caplog):
+    client.raise_request_exception = False
+    response = client.post(
+        "/webhooks/anymail/postmark/inbound/", "not json", content_type="application/json", HTTP_AUTHORIZATION=AUTH
+    )
+    assert (response.status_code, response.content) == (400, b"Malformed payload.")
+    assert "Malformed webhook post to /webhooks/anymail/postmark/inbound/: JSONDecodeError" in caplog.text
+
+
+@pytest.mark.parametrize("esp", ["mailgun", "postmark"])
+def test_our_own_error_while_storing_a_reply_is_a_500(client, sent, monkeypatch, caplog, esp):
+    from notifications import inbound
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug in our reply code")
+
+    monkeypatch.setattr(inbound, "store_reply", broken)
+    client.raise_request_exception = False
+    if esp == "mailgun":
+        response = post_mailgun(client, mailgun_reply(sent.message_id))
+    else:
+        response = post_postmark(client, postmark_reply(references=sent.message_id))
+    assert response.status_code == 500
+    [logged] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert (logged.name, logged.exc_info[0]) == ("django.request", KeyError)
+    assert "Malformed webhook post" not in caplog.text
+    assert not InboundMessage.objects.exists()

@@ -7,6 +7,7 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -299,4 +300,28 @@ def test_a_malformed_authenticated_post_is_a_400_not_a_500(client, db, esp, body
         HTTP_AUTHORIZATION="Basic " + base64.b64encode(SECRET.encode()).decode(),
     )  # fmt: skip
     assert response.status_code == 400
+    assert (response["Content-Type"], response.content) == ("text/plain", b"Malformed payload.")
     assert not TrackingEvent.objects.exists()
+
+
+@pytest.mark.parametrize("esp", ["mailgun", "postmark", "sparkpost"])
+def test_our_own_error_while_handling_an_event_is_a_500(client, message, monkeypatch, caplog, esp):
+    """The provider's payload was fine: our failure must not tell it "malformed, do not retry"."""
+    from notifications import tracking
+
+    def broken(**kwargs):
+        raise ValueError("a bug in our tracking code")
+
+    monkeypatch.setattr(tracking, "record_tracking", broken)
+    client.raise_request_exception = False
+    payload = {
+        "mailgun": lambda: mailgun("mailgun_tracking_opened.json", message),
+        "postmark": lambda: postmark("postmark_tracking_open.json", message),
+        "sparkpost": lambda: sparkpost("sparkpost_tracking_click.json", message),
+    }[esp]()
+    response = post(client, esp, payload)
+    assert response.status_code == 500
+    [logged] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert (logged.name, logged.exc_info[0]) == ("django.request", ValueError)
+    assert str(logged.exc_info[1]) == "a bug in our tracking code"
+    assert "Malformed webhook post" not in caplog.text

@@ -3,11 +3,14 @@
 A claim is a conditional UPDATE that stamps a fresh token and a lease on rows that are
 due: a row taken meanwhile no longer matches the WHERE, so two workers never hold the
 same row. Only the holder of the token may finish a row; a worker that dies leaves a lease
-that runs out, and the row becomes due again.
+that runs out, and the row becomes due again. A worker still busy renews the lease of what
+it holds (`renew`); a transient failure is tried again after a delay that doubles with each
+attempt (`backoff`).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +18,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.utils import timezone
+
+# Retries of transient failures wait 1, 2, 4, 8 … minutes, at most an hour.
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -24,7 +32,33 @@ class Claim:
 
 
 def lease_until(now: datetime) -> datetime:
-    return now + timedelta(seconds=settings.ENGAGE_RUN_LEASE_SECONDS)
+    return now + timedelta(seconds=settings.ENGAGE_LEASE_SECONDS)
+
+
+def renewal_due(renewed: float) -> bool:
+    """Whether a worker that last renewed its lease at `renewed` (time.monotonic()) should
+    renew it now: after a quarter of the lease, well before it runs out."""
+    return time.monotonic() - renewed > settings.ENGAGE_LEASE_SECONDS / 4
+
+
+def renew(model: type[models.Model], token: uuid.UUID | str, *, status: str, now: datetime | None = None) -> set[int]:
+    """Renew the lease of the rows of `model` still held under `token` (claimed, and still
+    in the claimed `status`); returns their ids. A row another worker took over, or that
+    was finished meanwhile, is neither renewed nor returned."""
+    held = model.objects.filter(claim_token=token, status=status)
+    held.update(lease_expires_at=lease_until(now or timezone.now()))
+    return set(held.values_list("pk", flat=True))
+
+
+def backoff(attempts: int, *, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP) -> timedelta:
+    """How long to wait before trying again after the `attempts`-th attempt failed: `base`
+    after the first, doubling with each further attempt, never more than `cap`."""
+    delay = base
+    for _ in range(attempts - 1):
+        if delay >= cap:
+            break  # doubling further changes nothing, and could overflow a timedelta
+        delay *= 2
+    return min(delay, cap)
 
 
 def claim(

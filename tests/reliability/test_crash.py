@@ -75,7 +75,7 @@ def test_sigkill_mid_batch_then_restart_executes_every_run_exactly_once(monkeypa
         "Q_WORKERS": "1",
         "Q_TIMEOUT": "5",
         "Q_RETRY": "8",
-        "ENGAGE_RUN_LEASE_SECONDS": "10",
+        "ENGAGE_LEASE_SECONDS": "10",
     }
     processes = []
     try:
