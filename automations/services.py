@@ -29,7 +29,7 @@ from contacts.selectors import selection_matches
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
 from engage.lib import memo
-from engage.lib.leases import Claim, backoff, claim, lease_until, renew, renewal_due
+from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications.models import OutboundMessage
 from notifications.services import deliver
 
@@ -249,23 +249,19 @@ def enqueue_claimed(token: uuid.UUID) -> None:
         # The broker is unreachable: give the runs back at once instead of waiting for the
         # lease to run out.
         logger.exception("Could not enqueue claimed runs; releasing them")
-        Run.objects.filter(claim_token=token, status=Run.Status.RUNNING).update(
-            status=Run.Status.SCHEDULED, claim_token=None, lease_expires_at=None, attempts=models.F("attempts") - 1
-        )
+        release(Run, token, status=Run.Status.RUNNING, back_to=Run.Status.SCHEDULED)
         raise
 
 
 def execute_runs(token: uuid.UUID | str) -> int:
     """Execute every run still held under `token`. Returns how many were executed.
 
-    The batch is first moved to a fresh token with one UPDATE, so that a task delivered
-    twice by the broker executes its runs once: the second delivery finds nothing.
+    The batch is first moved to a fresh token with one UPDATE that also counts the attempt,
+    so that a task delivered twice by the broker executes its runs once: the second
+    delivery finds nothing.
     """
-    own = uuid.uuid4()
-    taken = Run.objects.filter(claim_token=token, status=Run.Status.RUNNING).update(
-        claim_token=own, lease_expires_at=lease_until(timezone.now())
-    )
-    if not taken:
+    own = take_over(Run, token, status=Run.Status.RUNNING)
+    if own is None:
         return 0
     runs = (
         Run.objects.filter(claim_token=own, status=Run.Status.RUNNING)

@@ -35,7 +35,7 @@ from contacts.models import Contact, Organization, Suppression
 from contacts.suppression import normalize
 from engage import crypto
 from engage.errors import PermanentError, TransientError
-from engage.lib.leases import Claim, backoff, claim, renew, renewal_due
+from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications import conversations, esp, linktracking, mailsettings, ratelimit
 from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage
 
@@ -169,11 +169,8 @@ def _hand_to_worker(message_id: int) -> None:
     except Exception:
         # The broker is unreachable: give the mail back at once instead of waiting for its lease.
         logger.exception("Could not hand mail %s to a worker; the dispatcher will send it", message_id)
-        OutboundMessage.objects.filter(claim_token=claimed.token, status=OutboundMessage.Status.SENDING).update(
-            status=OutboundMessage.Status.QUEUED,
-            claim_token=None,
-            lease_expires_at=None,
-            attempts=models.F("attempts") - 1,
+        release(
+            OutboundMessage, claimed.token, status=OutboundMessage.Status.SENDING, back_to=OutboundMessage.Status.QUEUED
         )
 
 
@@ -213,7 +210,11 @@ def claim_messages(*, ids: list[int] | None = None, limit: int = 100, now=None) 
 
 def send_claimed(token: uuid.UUID | str) -> int:
     """Send every message held under `token`, one connection per organization (each may
-    have its own server or provider). Returns how many were sent."""
+    have its own server or provider). Returns how many were sent. The messages move to a
+    fresh token first (see leases.take_over): a task delivered twice sends them once."""
+    token = take_over(OutboundMessage, token, status=OutboundMessage.Status.SENDING)
+    if token is None:
+        return 0
     messages = list(
         OutboundMessage.objects.filter(claim_token=token, status=OutboundMessage.Status.SENDING)
         .select_related("organization")

@@ -182,9 +182,29 @@ def test_a_run_whose_worker_died_is_claimed_again_after_its_lease(alice_org, smt
         assert dispatch_due_runs() == 1
     run = Run.objects.get()
     assert run.status == Run.Status.SUCCEEDED
-    assert run.attempts == 2
+    assert run.attempts == 1  # the dead worker never started on it: only the execution counts
     # The dead worker comes back to life: it no longer holds the run and does nothing.
     assert execute_runs(dead.token) == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_run_claimed_again_while_its_task_waited_in_the_queue_keeps_its_attempts(
+    alice_org, smtp_server, settings
+):
+    """A backed-up queue: each claim's task waits longer than the lease, so the dispatcher
+    claims the run again and again before any worker starts on it. None of that is an
+    attempt; the run is executed, not given up."""
+    AutomationFactory(organization=alice_org)
+    record_event(organization=alice_org, type="contact_created", contact=ContactFactory(organization=alice_org))
+    start, lease = timezone.now(), timedelta(seconds=settings.ENGAGE_LEASE_SECONDS + 1)
+    tokens = []
+    for n in range(settings.ENGAGE_RUN_MAX_ATTEMPTS + 2):
+        with time_machine.travel(start + n * lease, tick=False):
+            tokens.append(claim_runs().token)
+    assert execute_runs(tokens[-1]) == 1
+    run = Run.objects.get()
+    assert (run.status, run.attempts) == (Run.Status.SUCCEEDED, 1), run.error
+    assert [execute_runs(token) for token in tokens[:-1]] == [0] * (len(tokens) - 1)
     assert len(smtp_server.messages) == 1
 
 

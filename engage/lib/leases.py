@@ -6,6 +6,10 @@ same row. Only the holder of the token may finish a row; a worker that dies leav
 that runs out, and the row becomes due again. A worker still busy renews the lease of what
 it holds (`renew`); a transient failure is tried again after a delay that doubles with each
 attempt (`backoff`).
+
+A claim is not an attempt: the worker counts one when it starts on the rows (`take_over`).
+Rows claimed again because their task waited in a backed-up queue longer than the lease
+therefore keep their attempts for real work.
 """
 
 from __future__ import annotations
@@ -87,6 +91,25 @@ def claim(
             return None
         # The WHERE is checked again by the UPDATE itself: a row taken meanwhile is not matched.
         claimed = model.objects.filter(due, pk__in=picked).update(
-            claim_token=token, lease_expires_at=lease_until(now), attempts=models.F("attempts") + 1, **changes
+            claim_token=token, lease_expires_at=lease_until(now), **changes
         )
     return Claim(token, claimed) if claimed else None
+
+
+def take_over(model: type[models.Model], token: uuid.UUID | str, *, status: str) -> uuid.UUID | None:
+    """Start work on the rows claimed under `token`: move them to a fresh token, renew their
+    lease and count the attempt, in one UPDATE. A task the broker delivers twice finds
+    nothing the second time. Returns the new token, or None if nothing is held any more."""
+    own = uuid.uuid4()
+    taken = model.objects.filter(claim_token=token, status=status).update(
+        claim_token=own, lease_expires_at=lease_until(timezone.now()), attempts=models.F("attempts") + 1
+    )
+    return own if taken else None
+
+
+def release(model: type[models.Model], token: uuid.UUID | str, *, status: str, back_to: str) -> int:
+    """Give the rows claimed under `token` back at once (their task could not be handed to a
+    worker), instead of leaving them until the lease runs out."""
+    return model.objects.filter(claim_token=token, status=status).update(
+        status=back_to, claim_token=None, lease_expires_at=None
+    )
