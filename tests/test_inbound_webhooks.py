@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from automations.models import Event
 from contacts.models import Contact
-from integrations import services
 from integrations.models import ActiveCampaignConnection, InboundNotification, WebhookEndpoint, WebhookSecret
+from integrations.webhooks import services
 from tests.payloads import fixture
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -283,7 +283,7 @@ def test_an_activecampaign_webhook_that_is_not_form_data_is_a_400(client, active
 
 
 def test_an_invitation_token_sent_back_names_its_contact(client, endpoint, alice_org, charlie_org):
-    from integrations.tokens import make_invitation_token
+    from integrations.common.invitations import make_invitation_token
 
     jana = Contact.objects.create(organization=alice_org, email="jana@example.de")
     token = make_invitation_token(organization_id=alice_org.pk, contact_id=jana.pk, automation_id=1)

@@ -14,9 +14,8 @@ from contacts import services as contacts
 from contacts.models import AttributeDefinition, Contact, Transaction
 from engage import crypto
 from engage.events import record_event
-from integrations import activecampaign
+from integrations.common.invitations import InvalidToken, read_invitation_token
 from integrations.models import ActiveCampaignConnection, SalesforceConnection
-from integrations.tokens import InvalidToken, read_invitation_token
 from notifications.models import OutboundMessage, PreparedMessage, PreparedMessageVariant
 from tests.conftest import free_port
 from tests.factories import ContactFactory
@@ -377,7 +376,7 @@ def test_an_unreachable_activecampaign_is_retried(alice_org, jana, settings):
 
 def test_a_slow_activecampaign_is_retried(alice_org, jana, ac_server, monkeypatch):
     connect(alice_org, ac_server)
-    monkeypatch.setattr(activecampaign, "TIMEOUT", 0.2)
+    monkeypatch.setattr("integrations.activecampaign.client.TIMEOUT", 0.2)
     FakeActiveCampaign.delay = 1.0
     run = start(alice_org, jana, **START)
     assert run.status == "scheduled" and "did not answer" in run.error

@@ -3,8 +3,8 @@
 from django.urls import reverse
 
 from engage import crypto
-from integrations import services
 from integrations.models import ActiveCampaignConnection, SalesforceConnection, WebhookEndpoint, WebhookSecret
+from integrations.webhooks import services
 
 
 def test_alice_adds_a_salesforce_connection_and_sees_its_endpoint_url(client, alice, alice_org):
