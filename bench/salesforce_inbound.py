@@ -48,8 +48,8 @@ def main() -> None:
     from django.test import RequestFactory
 
     from contacts.models import Contact, Organization
-    from integrations.models import SalesforceConnection
-    from integrations.views import salesforce_outbound
+    from integrations.salesforce.models import SalesforceConnection
+    from integrations.salesforce.views import salesforce_outbound
 
     organization, _ = Organization.objects.get_or_create(slug="bench-salesforce", defaults={"name": "Bench SF"})
     Contact.objects.filter(organization=organization).delete()

@@ -1,11 +1,12 @@
-from django.urls import path
+"""The inbound addresses of every integration, in one namespace (integrations:salesforce,
+integrations:webhook, integrations:activecampaign)."""
 
-from integrations import views
+from django.urls import include, path
 
 app_name = "integrations"
 
 urlpatterns = [
-    path("salesforce/<str:token>/", views.salesforce_outbound, name="salesforce"),
-    path("webhooks/<str:token>/", views.webhook, name="webhook"),
-    path("activecampaign/<str:token>/", views.activecampaign_webhook, name="activecampaign"),
+    path("", include("integrations.salesforce.urls")),
+    path("", include("integrations.webhooks.urls")),
+    path("", include("integrations.activecampaign.urls")),
 ]

@@ -149,7 +149,7 @@ def make_salesforce_notification(org):
 
 def make_webhook_endpoint(org):
     from integrations.models import WebhookEndpoint
-    from integrations.services import add_webhook_secret
+    from integrations.webhooks.services import add_webhook_secret
 
     endpoint = WebhookEndpoint.objects.create(organization=org, name=f"{org.slug} ERP")
     add_webhook_secret(endpoint=endpoint)

@@ -13,9 +13,10 @@ from contacts.models import Contact, Transaction
 from engage.lib import nesting
 from integrations.models import InboundNotification, SalesforceNotification
 from tests.api.conftest import client_for
+from tests.integrations.activecampaign.test_webhooks import activecampaign, post_form  # noqa: F401
+from tests.integrations.salesforce.test_outbound_messages import connection, fault_of, post  # noqa: F401
+from tests.integrations.webhooks.test_signed_webhooks import ORDER, endpoint, send  # noqa: F401
 from tests.payloads import fixture
-from tests.test_inbound_webhooks import ORDER, activecampaign, endpoint, post_form, send  # noqa: F401
-from tests.test_salesforce import connection, fault_of, post  # noqa: F401
 
 
 @pytest.fixture

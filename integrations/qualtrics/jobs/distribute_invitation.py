@@ -10,7 +10,7 @@ from automations.jobs.base import BaseJob, JobContext
 from engage.errors import PermanentError
 from engage.events import K
 from engage.lib.dynamic import check_template, render_text
-from integrations.tokens import make_invitation_token, personal_link
+from integrations.common.invitations import make_invitation_token, personal_link
 
 
 class Parameters(_prepared.MessageParameters):

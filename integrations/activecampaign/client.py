@@ -1,5 +1,4 @@
-"""ActiveCampaign (API v3): the calls of the job "start external automation", and reading
-ActiveCampaign's webhooks.
+"""ActiveCampaign (API v3): the calls of the job "start external automation".
 
 Every call goes through engage.lib.http (refuses private addresses). 429, 5xx, timeouts and
 connection failures are transient (retried); other 4xx answers are permanent and carry
@@ -8,24 +7,16 @@ ActiveCampaign's own message (`errors[].title` / `detail`, or `message`).
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import parse_qsl
 
 import requests
 
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib import http
-from integrations.models import ActiveCampaignConnection
+from integrations.activecampaign.models import ActiveCampaignConnection
 
 TIMEOUT = 10
-BRACKETS = re.compile(r"\[([^\]]*)\]")
-MAX_BRACKETS = 8  # contact[fields][sprache] has 2; ActiveCampaign sends no deeper keys
-
-
-class TooDeep(ValueError):
-    pass
 
 
 class Client:
@@ -91,22 +82,3 @@ def _message(response: requests.Response) -> str:
     if isinstance(data, dict) and data.get("message"):
         return str(data["message"])[:200]
     return response.text[:200]
-
-
-def parse_webhook(body: str) -> dict[str, Any]:
-    """ActiveCampaign's form-encoded webhook as nested data: `contact[fields][sprache]=de`
-    becomes {"contact": {"fields": {"sprache": "de"}}}."""
-    data: dict[str, Any] = {}
-    for key, value in parse_qsl(body, keep_blank_values=True, max_num_fields=1000):
-        head, _, rest = key.partition("[")
-        path = [head, *BRACKETS.findall("[" + rest)] if rest else [head]
-        if len(path) - 1 > MAX_BRACKETS:
-            raise TooDeep(f"A field name has more than {MAX_BRACKETS} levels of [brackets]: {head[:40]}[…].")
-        node = data
-        for part in path[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        node[path[-1]] = value
-    return data

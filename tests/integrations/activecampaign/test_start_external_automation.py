@@ -1,4 +1,4 @@
-"""The jobs of the integrations, end to end: inbound message → event → run → job → outcome."""
+"""The job "start external automation", end to end against a fake ActiveCampaign API."""
 
 import json
 import threading
@@ -11,203 +11,15 @@ import pytest
 from automations.models import Automation, Run
 from automations.services import dispatch_due_runs
 from contacts import services as contacts
-from contacts.models import AttributeDefinition, Contact, Transaction
 from engage import crypto
 from engage.events import record_event
-from integrations import activecampaign
-from integrations.models import ActiveCampaignConnection, SalesforceConnection
-from integrations.tokens import InvalidToken, read_invitation_token
-from notifications.models import OutboundMessage, PreparedMessage, PreparedMessageVariant
+from integrations.activecampaign.models import ActiveCampaignConnection
 from tests.conftest import free_port
 from tests.factories import ContactFactory
-from tests.payloads import SALESFORCE_ORG_ID, fixture
+from tests.integrations.helpers import automation_for
+from tests.payloads import fixture
 
 
-def automation_for(org, job_type, event_type="salesforce_message", **params) -> Automation:
-    automation = Automation(
-        organization=org, name=job_type, event_type=event_type, job_type=job_type, job_params=params
-    )
-    automation.full_clean()
-    automation.save()
-    return automation
-
-
-def deliver_salesforce(client, org, name: str) -> None:
-    connection, _ = SalesforceConnection.objects.get_or_create(
-        organization=org, name="CRM", defaults={"salesforce_organization_id": SALESFORCE_ORG_ID}
-    )
-    url = f"/inbound/salesforce/{connection.token}/"
-    assert client.post(url, fixture(name), content_type="text/xml").status_code == 200
-    dispatch_due_runs()
-
-
-# --- Add to directory -------------------------------------------------------------------
-DIRECTORY = {
-    "email": "{{ event.payload.fields.Email }}",
-    "first_name": "{{ event.payload.fields.FirstName }}",
-    "last_name": "{{ event.payload.fields.LastName }}",
-    "mapping": json.dumps(
-        {
-            "customer_number": "{{ event.payload.fields.Kundennummer__c }}",
-            "city": "{{ event.payload.fields.MailingCity }}",
-        }
-    ),
-    "save_as": "attributes",
-    "transaction_type": "",
-}
-
-
-def test_salesforce_contacts_are_added_to_the_directory_with_embedded_data(client, alice_org):
-    automation = automation_for(alice_org, "add_to_directory", **DIRECTORY)
-    deliver_salesforce(client, alice_org, "salesforce_outbound_contacts.xml")
-    runs = Run.objects.filter(automation=automation)
-    assert [run.status for run in runs] == ["succeeded"] * 3, [run.error for run in runs]
-    jana = Contact.objects.get(organization=alice_org, email="jana.mueller@example.de")
-    assert (jana.first_name, jana.last_name) == ("Jana", "Müller")
-    assert jana.attributes == {"customer_number": "K-100234", "city": "Zürich"}
-    lea = Contact.objects.get(organization=alice_org, email="lea.frei@example.org")
-    assert lea.attributes == {"customer_number": "", "city": ""}  # a Lead has neither field
-    run = runs.get(contact=jana)
-    assert run.output["fields"] == {"customer_number": "K-100234", "city": "Zürich"}
-
-
-def test_a_defined_attribute_gets_its_type_checked(client, alice_org):
-    AttributeDefinition.objects.create(organization=alice_org, key="customer_number", label="Number", type="number")
-    automation = automation_for(alice_org, "add_to_directory", **DIRECTORY)
-    deliver_salesforce(client, alice_org, "salesforce_outbound_contacts.xml")
-    run = Run.objects.get(automation=automation, contact__email="jana.mueller@example.de")
-    assert run.status == "failed"
-    assert "“K-100234” is not a valid Number" in run.error
-    assert "customer_number" not in Contact.objects.get(email="jana.mueller@example.de").attributes
-
-
-def test_a_missing_required_value_fails_the_run_and_says_which(client, alice_org):
-    automation = automation_for(alice_org, "add_to_directory", **DIRECTORY)
-    deliver_salesforce(client, alice_org, "salesforce_outbound_case.xml")  # a Case has no FirstName
-    run = Run.objects.get(automation=automation)
-    assert run.status == "failed"
-    assert "The e-mail address is required" in run.error
-    assert "{{ event.payload.fields.Email }}" in run.error
-
-
-def test_fields_are_saved_as_a_transaction_on_an_existing_contact(alice_org):
-    jana = ContactFactory(organization=alice_org, email="jana.mueller@example.de", first_name="J")
-    params = {**DIRECTORY, "save_as": "transaction", "transaction_type": "crm_update"}
-    automation = automation_for(alice_org, "add_to_directory", event_type="manual", **params)
-    payload = {"fields": {"Email": "Jana.Mueller@example.de", "FirstName": "Jana", "LastName": "Müller",
-                          "Kundennummer__c": "K-1", "MailingCity": "Bern"}}  # fmt: skip
-    record_event(organization=alice_org, type="manual", contact=jana, payload=payload)
-    dispatch_due_runs()
-    assert Run.objects.get(automation=automation).status == "succeeded"
-    transaction = Transaction.objects.get(contact=jana)
-    assert (transaction.type, transaction.data) == ("crm_update", {"customer_number": "K-1", "city": "Bern"})
-    jana.refresh_from_db()
-    assert (jana.first_name, jana.attributes) == ("Jana", {})
-
-
-def test_a_transaction_needs_an_existing_contact(alice_org):
-    params = {**DIRECTORY, "save_as": "transaction", "transaction_type": "crm_update"}
-    automation = automation_for(alice_org, "add_to_directory", event_type="manual", **params)
-    payload = {"fields": {"Email": "new@example.com", "FirstName": "N", "LastName": "N"}}
-    record_event(organization=alice_org, type="manual", contact=ContactFactory(organization=alice_org), payload=payload)
-    dispatch_due_runs()
-    run = Run.objects.get(automation=automation)
-    assert run.status == "failed" and "No contact has the e-mail address new@example.com" in run.error
-    assert not Contact.objects.filter(email="new@example.com").exists()
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"mapping": "{not json"}, "Not valid JSON"),
-        ({"mapping": '{"bad key": "x"}'}, "bad key"),
-        ({"mapping": '{"a": 1}'}, "JSON object of names and texts"),
-        ({"first_name": "{% if event.payload %}"}, "Invalid dynamic text"),
-        ({"save_as": "transaction", "transaction_type": ""}, "Name the transaction type"),
-        ({"email": ""}, "required"),
-    ],
-)
-def test_directory_parameters_are_checked(alice_org, change, message):
-    automation = Automation(organization=alice_org, name="x", event_type="salesforce_message",
-                            job_type="add_to_directory", job_params={**DIRECTORY, **change})  # fmt: skip
-    with pytest.raises(Exception, match=message):
-        automation.full_clean()
-
-
-# --- Distribute invitation --------------------------------------------------------------
-@pytest.fixture
-def survey_mail(alice_org):
-    message = PreparedMessage.objects.create(
-        organization=alice_org, name="Survey", from_email="service@alice.example", is_marketing=False
-    )
-    PreparedMessageVariant.objects.create(
-        message=message,
-        language="en",
-        subject="How did we do, {{ contact.first_name }}?",
-        text_body="Case {{ event.payload.fields.CaseNumber }}: {{ invitation_link }}",
-    )
-    return message
-
-
-def test_a_closed_case_sends_a_survey_invitation_with_a_personal_link(client, alice_org, survey_mail, smtp_server):
-    link = "https://survey.example.com/jfe/form/SV_1?case={{ event.payload.fields.CaseNumber }}"
-    automation = automation_for(alice_org, "distribute_invitation", message=survey_mail.pk, link=link)
-    deliver_salesforce(client, alice_org, "salesforce_outbound_case.xml")
-    run = Run.objects.get(automation=automation)
-    assert run.status == "succeeded", run.error
-    [mail] = smtp_server.messages
-    assert mail["To"] == "jana.mueller@example.de"
-    body = mail.get_content()
-    assert body.startswith("Case 00001042: https://survey.example.com/jfe/form/SV_1?case=00001042&engage_token=")
-    sent_link = body.split(": ", 1)[1].strip()
-    assert sent_link == run.output["invitation_link"]
-    token = parse_qs(urlsplit(sent_link).query)["engage_token"][0]
-    invitation = read_invitation_token(token)
-    jana = Contact.objects.get(email="jana.mueller@example.de")
-    assert (invitation.organization_id, invitation.contact_id, invitation.automation_id) == (
-        alice_org.pk, jana.pk, automation.pk
-    )  # fmt: skip
-
-
-def test_each_contact_gets_its_own_link_and_a_changed_token_is_refused(client, alice_org, survey_mail):
-    automation = automation_for(alice_org, "distribute_invitation", message=survey_mail.pk, link="https://s.example/x")
-    deliver_salesforce(client, alice_org, "salesforce_outbound_contacts.xml")
-    links = {run.output["invitation_link"] for run in Run.objects.filter(automation=automation)}
-    assert len(links) == 3
-    assert OutboundMessage.objects.filter(organization=alice_org).count() == 3
-    token = parse_qs(urlsplit(links.pop()).query)["engage_token"][0]
-    with pytest.raises(InvalidToken):
-        read_invitation_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
-
-
-def test_a_link_that_renders_to_no_address_fails_the_run(alice_org, survey_mail):
-    automation = automation_for(
-        alice_org, "distribute_invitation", event_type="manual", message=survey_mail.pk,
-        link="https://{{ event.payload.host }}",
-    )  # fmt: skip
-    record_event(organization=alice_org, type="manual", contact=ContactFactory(organization=alice_org), payload={})
-    dispatch_due_runs()
-    run = Run.objects.get(automation=automation)
-    assert run.status == "failed" and "not an http(s) address" in run.error
-    assert not OutboundMessage.objects.exists()
-
-
-def test_invitation_parameters_are_checked(alice_org, charlie_org, survey_mail):
-    params = {"message": survey_mail.pk, "link": "ftp://x"}
-    automation = Automation(organization=alice_org, name="x", event_type="salesforce_message",
-                            job_type="distribute_invitation", job_params=params)  # fmt: skip
-    with pytest.raises(Exception, match="http://"):
-        automation.full_clean()
-    automation.job_params["link"] = "https://survey.example.com"
-    survey_mail.variants.update(text_body="No link here")
-    with pytest.raises(Exception, match="invitation_link"):
-        automation.full_clean()
-    automation.organization = charlie_org  # another organization's prepared message is no choice
-    with pytest.raises(Exception, match="valid choice"):
-        automation.full_clean()
-
-
-# --- Start external automation (ActiveCampaign) -----------------------------------------
 class FakeActiveCampaign(BaseHTTPRequestHandler):
     """ActiveCampaign's API v3 as far as the job uses it, answering with recorded bodies."""
 
@@ -377,7 +189,7 @@ def test_an_unreachable_activecampaign_is_retried(alice_org, jana, settings):
 
 def test_a_slow_activecampaign_is_retried(alice_org, jana, ac_server, monkeypatch):
     connect(alice_org, ac_server)
-    monkeypatch.setattr(activecampaign, "TIMEOUT", 0.2)
+    monkeypatch.setattr("integrations.activecampaign.client.TIMEOUT", 0.2)
     FakeActiveCampaign.delay = 1.0
     run = start(alice_org, jana, **START)
     assert run.status == "scheduled" and "did not answer" in run.error

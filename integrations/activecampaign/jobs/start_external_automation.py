@@ -17,8 +17,8 @@ from automations.jobs.base import BaseJob, JobContext, JobParameters
 from engage.errors import PermanentError
 from engage.events import K
 from engage.lib.dynamic import check_template, render_json
-from integrations.activecampaign import Client
-from integrations.models import ActiveCampaignConnection
+from integrations.activecampaign.client import Client
+from integrations.activecampaign.models import ActiveCampaignConnection
 
 
 class Parameters(JobParameters):

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from automations.models import Event
 from contacts.models import Contact
-from integrations import services
-from integrations.models import SalesforceConnection, SalesforceNotification, SalesforceRecord
+from integrations.salesforce import services
+from integrations.salesforce.models import SalesforceConnection, SalesforceNotification, SalesforceRecord
 from tests.payloads import SALESFORCE_ORG_ID, fixture, xml_shape
 
 

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from integrations.activecampaign import views
+
+urlpatterns = [
+    path("activecampaign/<str:token>/", views.activecampaign_webhook, name="activecampaign"),
+]
