@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self) -> None:
+        from engage import crypto
+        from integrations import gdpr
+        from integrations.activecampaign.models import ActiveCampaignConnection
+        from integrations.webhooks.models import WebhookSecret
+
+        crypto.register_encrypted(WebhookSecret, "encrypted")
+        crypto.register_encrypted(ActiveCampaignConnection, "api_key_encrypted")
+        gdpr.register()

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organization, OrganizationQuerySet
+from engage import crypto
 from integrations.common.models import new_token
 
 
@@ -17,7 +18,7 @@ class ActiveCampaignConnection(models.Model):
         Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="activecampaign"
     )
     api_url = models.URLField(_("API URL"), help_text=_("Your account's API address, e.g. https://example.api-us1.com"))
-    api_key_encrypted = models.TextField(editable=False)
+    api_key_encrypted = crypto.EncryptedTextField(editable=False)
     webhook_token = models.CharField(
         _("webhook URL token"), max_length=64, unique=True, default=new_token, editable=False
     )

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organization, OrganizationQuerySet
+from engage import crypto
 from integrations.common.models import new_token
 
 
@@ -36,7 +37,7 @@ class WebhookSecret(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="secrets"
     )
-    encrypted = models.TextField(editable=False)  # engage.crypto, never the plain secret
+    encrypted = crypto.EncryptedTextField(editable=False)  # never the plain secret
     hint = models.CharField(_("secret"), max_length=20, editable=False)  # masked, e.g. whsec_…Xk9=
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -21,6 +21,7 @@ from automations.jobs.base import BaseJob, JobContext, JobParameters
 from contacts import services as contacts
 from contacts.attributes import clean_value
 from contacts.models import AttributeDefinition, Contact
+from contacts.selectors import contact_by_email
 from engage.errors import PermanentError
 from engage.events import K
 from engage.lib.dynamic import check_template, render_json, render_text
@@ -133,7 +134,7 @@ class Job(BaseJob):
 
 
 def _existing(context: JobContext, email: str) -> Contact:
-    contact = Contact.objects.filter(organization=context.organization, email__iexact=email).first()
+    contact = contact_by_email(context.organization, email)
     if contact is None:
         raise PermanentError(f"No contact has the e-mail address {email}; a transaction needs an existing contact.")
     return contact
