@@ -188,9 +188,7 @@ def test_a_run_whose_worker_died_is_claimed_again_after_its_lease(alice_org, smt
     assert len(smtp_server.messages) == 1
 
 
-def test_a_run_claimed_again_while_its_task_waited_in_the_queue_keeps_its_attempts(
-    alice_org, smtp_server, settings
-):
+def test_a_run_claimed_again_while_its_task_waited_in_the_queue_keeps_its_attempts(alice_org, smtp_server, settings):
     """A backed-up queue: each claim's task waits longer than the lease, so the dispatcher
     claims the run again and again before any worker starts on it. None of that is an
     attempt; the run is executed, not given up."""
