@@ -220,10 +220,14 @@ EXPORT_FORMATS = [CSV]
 ENGAGE_LEASE_SECONDS = _int(
     "ENGAGE_LEASE_SECONDS" if "ENGAGE_LEASE_SECONDS" in env.ENVIRON else "ENGAGE_RUN_LEASE_SECONDS", 300, minimum=10
 )
-# How many times a run that meets a transient error, and a mail the server did not take for
-# now, are tried before they fail; in between they wait 1, 2, 4 … minutes, at most an hour.
+# How many times a run that meets a transient error is tried before it fails; in between
+# it waits 1, 2, 4 … minutes, at most an hour.
 ENGAGE_RUN_MAX_ATTEMPTS = _int("ENGAGE_RUN_MAX_ATTEMPTS", 5, minimum=1)
-ENGAGE_MAIL_MAX_ATTEMPTS = _int("ENGAGE_MAIL_MAX_ATTEMPTS", 5, minimum=1)
+# A mail the server did not take for now (4xx, unreachable, ESP 5xx) is retried like a mail
+# server does: after 1, 2, 4 … minutes, at most ENGAGE_MAIL_RETRY_MAX_MINUTES apart, for
+# ENGAGE_MAIL_RETRY_HOURS after it was queued; then it fails.
+ENGAGE_MAIL_RETRY_MAX_MINUTES = _int("ENGAGE_MAIL_RETRY_MAX_MINUTES", 30, minimum=1)
+ENGAGE_MAIL_RETRY_HOURS = _int("ENGAGE_MAIL_RETRY_HOURS", 72, minimum=1)
 ENGAGE_DISPATCH_BATCH_SIZE = _int("ENGAGE_DISPATCH_BATCH_SIZE", 100, minimum=1)
 ENGAGE_DISPATCH_INTERVAL = _float("ENGAGE_DISPATCH_INTERVAL", 0.1)
 # Finished runs (and events no run needs any more) are deleted after this many days.

@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
@@ -72,7 +74,7 @@ class TrackingEventInline(ReadOnlyInline):
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(ReadOnlyScopedAdmin):
     inlines = [TrackingEventInline]
-    list_display = ["subject", "recipient", "status", "created_at", "sent_at"]
+    list_display = ["subject", "recipient", "status", "created_at", "sent_at", "next_attempt", "gives_up"]
     list_filter = ["status", "organization"]
     search_fields = ["recipient", "subject", "message_id", "provider_message_id"]
     date_hierarchy = "created_at"
@@ -85,6 +87,8 @@ class OutboundMessageAdmin(ReadOnlyScopedAdmin):
         "message_id",
         "provider_message_id",
         "attempts",
+        "next_attempt",
+        "gives_up",
         "error",
         "contact",
         "run",
@@ -96,6 +100,20 @@ class OutboundMessageAdmin(ReadOnlyScopedAdmin):
     ]
     readonly_fields = fields
 
+    @admin.display(description=_("next attempt"), ordering="next_attempt_at")
+    def next_attempt(self, obj: OutboundMessage):
+        """Only while the mail waits in the outbox; a sent or failed mail has none."""
+        if obj.status not in (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING):
+            return "—"
+        return _when(obj.next_attempt_at)
+
+    @admin.display(description=_("gives up at"))
+    def gives_up(self, obj: OutboundMessage):
+        """When a mail the server keeps refusing for now fails (ENGAGE_MAIL_RETRY_HOURS)."""
+        if obj.status not in (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING):
+            return "—"
+        return _when(obj.gives_up_at)
+
     @admin.display(description=_("HTML body"))
     def html_preview(self, obj: OutboundMessage) -> str:
         if not obj.html_body:
@@ -105,6 +123,13 @@ class OutboundMessageAdmin(ReadOnlyScopedAdmin):
             '<iframe sandbox srcdoc="{}" style="width: 100%; min-height: 360px; border: 1px solid #ccc;"></iframe>',
             obj.html_body,
         )
+
+
+def _when(moment) -> str:
+    """A time as the admin writes it in lists (local time, the language's format)."""
+    if moment is None:
+        return "—"
+    return date_format(localtime(moment), "DATETIME_FORMAT")
 
 
 class MailSettingsForm(forms.ModelForm):

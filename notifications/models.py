@@ -1,9 +1,11 @@
 import base64
 import secrets
 import uuid
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
 from django.core.validators import DomainNameValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -84,6 +86,14 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"
+
+    @property
+    def gives_up_at(self) -> datetime | None:
+        """Until when a mail the server did not take for now is retried (see
+        ENGAGE_MAIL_RETRY_HOURS); after that it fails. Counted from when it was queued."""
+        if self.created_at is None:
+            return None
+        return self.created_at + timedelta(hours=settings.ENGAGE_MAIL_RETRY_HOURS)
 
 
 # A sent mail's status only moves forward along this order, whatever order the provider's

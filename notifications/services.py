@@ -407,13 +407,25 @@ def _unsubscribe_urls(message: OutboundMessage) -> frozenset[str]:
 
 
 def _record_failure(message: OutboundMessage, token, error: PermanentError | TransientError) -> None:
-    if isinstance(error, TransientError) and message.attempts < settings.ENGAGE_MAIL_MAX_ATTEMPTS:
-        retry_at = timezone.now() + backoff(message.attempts)
-        changes = {"status": OutboundMessage.Status.QUEUED, "next_attempt_at": retry_at}
+    """A transient failure is tried again like a mail server does: 1, 2, 4 … minutes later,
+    at most ENGAGE_MAIL_RETRY_MAX_MINUTES apart, until the retry period is over (the last
+    attempt falls on its end); then, or at once for a permanent failure, the mail fails."""
+    now = timezone.now()
+    gives_up_at = message.gives_up_at
+    if isinstance(error, TransientError) and now < gives_up_at:
+        wait = backoff(message.attempts, cap=timedelta(minutes=settings.ENGAGE_MAIL_RETRY_MAX_MINUTES))
+        changes = {"status": OutboundMessage.Status.QUEUED, "next_attempt_at": min(now + wait, gives_up_at)}
+        reason = str(error)
     else:
         changes = {"status": OutboundMessage.Status.FAILED, "secret_values": ""}
+        reason = str(error)
+        if isinstance(error, TransientError):
+            reason = (
+                f"Gave up: still not accepted {settings.ENGAGE_MAIL_RETRY_HOURS} hours after it was queued "
+                f"({message.attempts} attempts). Last error: {error}"
+            )
     OutboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
-        error=str(error), lease_expires_at=None, **changes
+        error=reason, lease_expires_at=None, **changes
     )
 
 

@@ -46,7 +46,8 @@ def start_django(code: str = PRINT_ENGINE, **env) -> subprocess.CompletedProcess
         ("ENGAGE_DISPATCH_INTERVAL", "0"),
         ("ENGAGE_LEASE_SECONDS", "5"),
         ("ENGAGE_RUN_LEASE_SECONDS", "soon"),
-        ("ENGAGE_MAIL_MAX_ATTEMPTS", "0"),
+        ("ENGAGE_MAIL_RETRY_HOURS", "0"),
+        ("ENGAGE_MAIL_RETRY_MAX_MINUTES", "soon"),
     ],
 )
 def test_malformed_values_stop_the_start_and_name_the_variable(variable, value):

@@ -139,23 +139,6 @@ def test_a_run_gives_up_after_engage_run_max_attempts(alice_org, monkeypatch, se
     assert run.error == "CRM timed out (gave up after 2 attempts)"
 
 
-def test_a_mail_gives_up_after_engage_mail_max_attempts(alice_org, no_smtp_server, settings):
-    from notifications.services import RenderedMail, deliver, dispatch_due_messages, enqueue_mail
-
-    settings.ENGAGE_MAIL_MAX_ATTEMPTS = 2
-    start = timezone.now()
-    with time_machine.travel(start, tick=False):
-        message = enqueue_mail(organization=alice_org, to="a@example.com", mail=RenderedMail(subject="Hi", text="Hi"))
-        deliver([message.pk])
-    message.refresh_from_db()
-    assert (message.status, message.attempts) == ("queued", 1)
-    with time_machine.travel(start + timedelta(seconds=61), tick=False):
-        assert dispatch_due_messages() == 1
-    message.refresh_from_db()
-    assert (message.status, message.attempts) == ("failed", 2)
-    assert "unreachable" in message.error
-
-
 def test_run_of_a_system_job_acts_on_the_system_user_of_the_event(alice_org, smtp_server):
     AutomationFactory(organization=alice_org, event_type="system_user_created", job_type="send_password_to_system_user")
     user = UserFactory(organization=alice_org, email="newbie@example.com")
