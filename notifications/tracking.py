@@ -4,6 +4,10 @@ Events come from the providers' webhooks (anymail's `tracking` signal, see recei
 and from Engage's own open pixel and click redirects (see linktracking.py). Each event is
 kept once per (reporter, event id) with its raw payload; replays change nothing.
 
+Reports are accepted whatever their age: providers retry for hours, and a bounce delayed by
+an outage must still suppress the address. Replay protection comes from the webhook's
+authentication (basic auth, the provider's signature) and the event id, not the clock.
+
 A message's status only moves forward along models.TRACKING_ORDER, whatever order the
 events arrive in. Hard bounces, complaints and unsubscribes put the address on the
 organization's suppression list. Opens, clicks and bounces start the automations
@@ -17,7 +21,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from anymail.signals import AnymailTrackingEvent, RejectReason
@@ -32,9 +36,6 @@ from notifications.services import METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
-# Provider events older than this are refused: a signed payload captured on the way must
-# not be replayable later (providers deliver within seconds; their retries come sooner).
-MAX_AGE = timedelta(minutes=5)
 ENGAGE = "engage"  # the reporter of our own pixel and redirects
 
 
@@ -119,11 +120,8 @@ def _fire(message: OutboundMessage, type: str, *, url: str) -> None:
 
 # --- Provider webhooks (anymail) -------------------------------------------------------
 def process_anymail_event(event: AnymailTrackingEvent, esp_name: str) -> TrackingEvent | None:
-    """Adapt one normalized provider event; None if it is not ours, stale or a replay."""
+    """Adapt one normalized provider event; None if it is not ours or a replay."""
     esp = esp_name.lower()
-    if event.timestamp is not None and timezone.now() - event.timestamp > MAX_AGE:
-        logger.warning("Refused a %s %s event older than %s", esp_name, event.event_type, MAX_AGE)
-        return None
     message = find_message(event)
     if message is None:
         logger.info("A %s %s event names no message of ours", esp_name, event.event_type)

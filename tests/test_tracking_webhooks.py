@@ -1,6 +1,6 @@
 """Provider tracking webhooks (anymail): recorded payloads of Mailgun, Postmark and
 SparkPost, signed as the providers sign them, update the message and start automations
-once; stale, unsigned or foreign events change nothing."""
+once, whatever their age; replayed, unsigned or foreign events change nothing."""
 
 import base64
 import copy
@@ -142,12 +142,24 @@ def test_webhook_without_our_basic_auth_is_refused(client, message):
     assert not TrackingEvent.objects.exists()
 
 
-def test_an_event_older_than_five_minutes_is_refused(client, message):
-    old = timezone.now() - timedelta(minutes=6)
-    post(client, "mailgun", mailgun("mailgun_tracking_opened.json", message, at=old))
-    assert status_of(message) == Status.SENT
-    assert not TrackingEvent.objects.exists()
-    assert not Event.objects.exists()
+def test_a_bounce_reported_an_hour_late_still_bounces_and_suppresses_the_address(client, message):
+    """Providers retry for hours: a report delayed by an outage is as true as a fresh one."""
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    response = post(client, "mailgun", mailgun("mailgun_tracking_failed_permanent.json", message, at=an_hour_ago))
+    assert response.status_code == 200
+    assert status_of(message) == Status.BOUNCED
+    assert is_suppressed(message.organization, "alice@example.com")
+    assert abs(TrackingEvent.objects.get().occurred_at - an_hour_ago) < timedelta(seconds=1)  # as reported
+    assert Event.objects.get().type == EventType.MESSAGE_BOUNCED
+
+
+def test_the_same_late_report_delivered_twice_is_recorded_once(client, message):
+    payload = mailgun("mailgun_tracking_failed_permanent.json", message, at=timezone.now() - timedelta(hours=1))
+    assert post(client, "mailgun", payload).status_code == 200
+    assert post(client, "mailgun", payload).status_code == 200  # the provider's retry
+    assert TrackingEvent.objects.count() == 1
+    assert Suppression.objects.count() == 1
+    assert Event.objects.filter(type=EventType.MESSAGE_BOUNCED).count() == 1
 
 
 def test_mailgun_permanent_failure_bounces_and_suppresses_the_address(client, message):
