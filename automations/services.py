@@ -31,7 +31,7 @@ from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
 from engage.lib import memo
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications.models import OutboundMessage
-from notifications.services import deliver
+from notifications.services import deliver, hand_to_worker
 
 logger = logging.getLogger(__name__)
 
@@ -258,11 +258,14 @@ def execute_runs(token: uuid.UUID | str) -> int:
 
     The batch is first moved to a fresh token with one UPDATE that also counts the attempt,
     so that a task delivered twice by the broker executes its runs once: the second
-    delivery finds nothing.
+    delivery finds nothing. A batch gets half the task's timeout for its runs: what it has
+    not started by then goes back, uncounted, to another worker at once, so the task is not
+    killed by its timeout again and again on a busy machine.
     """
     own = take_over(Run, token, status=Run.Status.RUNNING)
     if own is None:
         return 0
+    deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
     runs = (
         Run.objects.filter(claim_token=own, status=Run.Status.RUNNING)
         .select_related("automation__organization", "automation__selection", "event", "contact", "user")
@@ -272,6 +275,10 @@ def execute_runs(token: uuid.UUID | str) -> int:
     renewed = time.monotonic()
     with memo.batch(), _CommitGroup() as group:
         for run in runs:
+            if executed and time.monotonic() > deadline:  # at least one run per batch
+                group.commit()
+                _hand_on_unstarted(own)
+                break
             # The task's timeout is shorter than a lease (engage.E002), so the batch keeps
             # its runs; a batch that still runs long renews the lease of what is left.
             if renewal_due(renewed):
@@ -285,16 +292,27 @@ def execute_runs(token: uuid.UUID | str) -> int:
                 group.join()
             execute_run(run, own)
             executed.append(run.pk)
-    # The mails these runs queued leave now, over one connection. Should this worker die
-    # first, they wait in the outbox and the dispatcher hands them to another.
+    # The mails these runs queued leave now, over one connection, or from another worker if
+    # this task has used its time. Should this worker die first, they wait in the outbox
+    # and the dispatcher hands them to another.
     queued = list(
         OutboundMessage.objects.filter(run_id__in=executed, status=OutboundMessage.Status.QUEUED).values_list(
             "pk", flat=True
         )
     )
-    if queued:
+    if queued and time.monotonic() > deadline:
+        hand_to_worker(queued)
+    elif queued:
         deliver(queued)
     return len(executed)
+
+
+def _hand_on_unstarted(token: uuid.UUID) -> None:
+    """Give the runs of a batch that its worker has not started back, without counting an
+    attempt, and hand them to other workers now."""
+    unstarted = list(Run.objects.filter(claim_token=token, status=Run.Status.RUNNING).values_list("pk", flat=True))
+    release(Run, token, status=Run.Status.RUNNING, back_to=Run.Status.SCHEDULED, uncount=True)
+    _start_in_batches(unstarted)
 
 
 class _CommitGroup:

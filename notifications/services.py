@@ -151,24 +151,26 @@ def send_after_commit(message: OutboundMessage) -> None:
     """Once the caller's transaction commits, claim the queued mail and hand it to a
     worker. Should that fail (the broker is down, the process dies), the mail waits in the
     outbox and the dispatcher's sweep sends it."""
-    transaction.on_commit(lambda: _hand_to_worker(message.pk))
+    transaction.on_commit(lambda: hand_to_worker([message.pk]))
 
 
-def _hand_to_worker(message_id: int) -> None:
+def hand_to_worker(ids: list[int]) -> None:
+    """Claim these queued mails and hand them to a worker. Should that fail (the broker is
+    down), they wait in the outbox, not under a lease, and the dispatcher sends them."""
     from django_q.tasks import async_task
 
     try:
-        claimed = claim_messages(ids=[message_id], limit=1)
+        claimed = claim_messages(ids=ids, limit=len(ids))
     except Exception:
-        logger.exception("Could not claim mail %s; the dispatcher will send it", message_id)
+        logger.exception("Could not claim mails %s; the dispatcher will send them", ids)
         return
     if claimed is None:
         return  # taken by the dispatcher meanwhile
     try:
         async_task("notifications.tasks.send_messages", str(claimed.token), task_name=f"mail {claimed.token}")
     except Exception:
-        # The broker is unreachable: give the mail back at once instead of waiting for its lease.
-        logger.exception("Could not hand mail %s to a worker; the dispatcher will send it", message_id)
+        # The broker is unreachable: give the mails back at once instead of waiting for the lease.
+        logger.exception("Could not hand mails %s to a worker; the dispatcher will send them", ids)
         release(
             OutboundMessage, claimed.token, status=OutboundMessage.Status.SENDING, back_to=OutboundMessage.Status.QUEUED
         )

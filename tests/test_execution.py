@@ -189,6 +189,23 @@ def test_a_run_claimed_again_while_its_task_waited_in_the_queue_keeps_its_attemp
     assert len(smtp_server.messages) == 1
 
 
+def test_a_batch_out_of_time_hands_its_unstarted_runs_on_without_counting_an_attempt(
+    alice_org, smtp_server, settings
+):
+    """No time left after each run (a task timeout of 0): each batch executes one run and
+    hands the rest to another worker at once, instead of being killed by its timeout."""
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 0}
+    AutomationFactory(organization=alice_org)
+    for contact in ContactFactory.create_batch(3, organization=alice_org):
+        record_event(organization=alice_org, type="contact_created", contact=contact)
+    with time_machine.travel(timezone.now() + timedelta(seconds=1), tick=False):
+        claimed = claim_runs()
+    assert claimed.size == 3
+    assert execute_runs(claimed.token) == 1
+    assert list(Run.objects.values_list("status", "attempts")) == [(Run.Status.SUCCEEDED, 1)] * 3
+    assert len(smtp_server.messages) == 3
+
+
 class RefusingBackend(BaseEmailBackend):
     """A mail backend whose server refuses every recipient for good."""
 

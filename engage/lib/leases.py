@@ -107,9 +107,13 @@ def take_over(model: type[models.Model], token: uuid.UUID | str, *, status: str)
     return own if taken else None
 
 
-def release(model: type[models.Model], token: uuid.UUID | str, *, status: str, back_to: str) -> int:
-    """Give the rows claimed under `token` back at once (their task could not be handed to a
-    worker), instead of leaving them until the lease runs out."""
+def release(
+    model: type[models.Model], token: uuid.UUID | str, *, status: str, back_to: str, uncount: bool = False
+) -> int:
+    """Give the rows held under `token` back at once (their task could not be handed to a
+    worker, or its worker ran out of time before starting them), instead of leaving them
+    until the lease runs out. `uncount`: take back the attempt `take_over` counted."""
+    attempts = {"attempts": models.F("attempts") - 1} if uncount else {}
     return model.objects.filter(claim_token=token, status=status).update(
-        status=back_to, claim_token=None, lease_expires_at=None
+        status=back_to, claim_token=None, lease_expires_at=None, **attempts
     )
