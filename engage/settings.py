@@ -7,6 +7,7 @@ any code change. A malformed value stops the process at start with the variable'
 
 import base64
 import re
+import sys
 from pathlib import Path
 
 import environ
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process (compressed, cached), before anything else.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Errors no view handled, under /api/ and /oauth/, as JSON (500, and 503 with Retry-After).
+    "api.middleware.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "engage.urls"
@@ -119,9 +124,30 @@ if DATABASES["default"]["ENGINE"] not in {"django.db.backends.sqlite3", "django.
     raise ImproperlyConfigured(
         "DATABASE_URL must be a sqlite:// or postgres:// URL (the two databases Engage supports)"
     )
-DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 600)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# PostgreSQL: each process keeps a pool of at most DATABASE_POOL_SIZE connections (psycopg's
+# pool, Django's OPTIONS["pool"]); a thread borrows one per request or task and gives it back.
+# A web process needs one per thread (WEB_THREADS). The task cluster forks its workers after
+# it has used the database, and a pool must not be shared across a fork: it connects without
+# one. A pool and persistent connections (CONN_MAX_AGE) exclude each other.
+DATABASE_POOL_SIZE = _int("DATABASE_POOL_SIZE", 4)
+DATABASE_POOLED = not IS_SQLITE and DATABASE_POOL_SIZE > 0 and sys.argv[1:2] != ["qcluster"]
+if DATABASE_POOLED:
+    if _int("CONN_MAX_AGE", 0):
+        raise ImproperlyConfigured(
+            "CONN_MAX_AGE must be 0 (or unset) while DATABASE_POOL_SIZE is above 0: "
+            "a pool and persistent connections exclude each other"
+        )
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        # A request waits this long for a free connection, then fails (503) instead of hanging.
+        "timeout": _float("DATABASE_POOL_TIMEOUT", 10.0),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if IS_SQLITE:
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -162,6 +188,14 @@ Q_CLUSTER = {
     "label": "Task queue",
     "log_level": env.str("Q_LOG_LEVEL", default="WARNING"),
 }
+# How many processes of each kind run against this database, all machines together. The web
+# server (gunicorn, deploy/gunicorn.conf.py) reads WEB_CONCURRENCY and WEB_THREADS itself; the
+# connection check (engage.W003) adds up how many connections all of them may open.
+WEB_CONCURRENCY = _int("WEB_CONCURRENCY", 2, minimum=1)
+WEB_THREADS = _int("WEB_THREADS", 4, minimum=1)
+ENGAGE_WEB_SERVERS = _int("ENGAGE_WEB_SERVERS", 1, minimum=1)
+ENGAGE_WORKER_CLUSTERS = _int("ENGAGE_WORKER_CLUSTERS", 1, minimum=1)
+ENGAGE_DISPATCHERS = _int("ENGAGE_DISPATCHERS", 1, minimum=1)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
@@ -189,7 +223,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks at it when a process starts
+# `make serve` collects them; WhiteNoise serves them, gzip and Brotli compressed where smaller.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Mail -----------------------------------------------------------------------------
 # EMAIL_URL selects an SMTP server (smtp://, smtp+tls://, smtp+ssl://); EMAIL_BACKEND may

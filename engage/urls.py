@@ -19,6 +19,9 @@ admin.site.site_header = "Engage"
 admin.site.site_title = "Engage"
 admin.site.index_title = _("Configuration")
 
+# Under /api/ and /oauth/ a server error is a JSON problem document, elsewhere Django's page.
+handler500 = "api.middleware.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz),
