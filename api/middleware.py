@@ -1,4 +1,5 @@
-"""Every error under /api/ and /oauth/ is a problem document, also those no view handled.
+"""Every error under /api/ and /oauth/ is a problem document, also those no view handled;
+every answer there is counted by status for /metrics (api.requestcount).
 
 DRF's exception handler (api.errors) answers what a view raises on purpose; this answers
 the rest: a bug is a 500, a database or Redis that cannot be reached (or no free pooled
@@ -15,6 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from api import requestcount
 from api.errors import problem_body
 
 logger = logging.getLogger("django.request")
@@ -40,7 +42,10 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if is_api_path(request.path):
+            requestcount.count(response.status_code)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not is_api_path(request.path):

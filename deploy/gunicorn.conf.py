@@ -27,3 +27,10 @@ accesslog = "-"
 errorlog = "-"
 # The proxy in front (TLS) may tell us the client's scheme and address; only it.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def worker_exit(server, worker) -> None:
+    """A worker that stops (SIGTERM, max_requests) stores the API requests it counted."""
+    from api import requestcount
+
+    requestcount.flush()

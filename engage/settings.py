@@ -385,6 +385,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Project-wide commands (ops/) -----------------------------------------------------
-# Last: its commands (seed_demo, rotate_encryption_keys) use every other app.
+# --- Project-wide commands, readiness and metrics (ops/) -------------------------------
+# Last: its commands (seed_demo, rotate_encryption_keys) and its metrics use every other app.
 INSTALLED_APPS += ["ops"]
+# /metrics answers whoever sends "Authorization: Bearer <this>"; unset, only clients on this
+# machine that did not come through a proxy.
+ENGAGE_METRICS_TOKEN = env.str("ENGAGE_METRICS_TOKEN", default="")
