@@ -180,3 +180,17 @@ def test_the_connection_check_asks_no_server_on_sqlite(settings):
         pytest.skip("the suite runs on PostgreSQL here")
     settings.ENGAGE_WEB_SERVERS = 10_000
     assert check_connection_budget(None, databases=["default"]) == []
+
+
+def test_the_documented_production_settings_pass_the_deployment_checks():
+    production = (django_settings.BASE_DIR / "deploy" / "production.env.example").read_text().splitlines()
+    env = dict(line.split("=", 1) for line in production if line and not line.startswith("#"))
+    env["DATABASE_URL"] = "sqlite:///:memory:"  # the checks need no server
+    env["REDIS_URL"] = ""
+    result = start_django(
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('check', deploy=True, fail_level='WARNING')",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
