@@ -14,7 +14,13 @@ PRINT_ENGINE = (
     "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
 )
 PRINT_LEASE = "import django; django.setup(); from django.conf import settings; print(settings.ENGAGE_LEASE_SECONDS)"
-UNINHERITED = {"DATABASE_URL", "REDIS_URL", "ENGAGE_LEASE_SECONDS", "ENGAGE_RUN_LEASE_SECONDS"}
+UNINHERITED = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ENGAGE_LEASE_SECONDS",
+    "ENGAGE_RUN_LEASE_SECONDS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own process
+}
 
 
 def start_django(code: str = PRINT_ENGINE, **env) -> subprocess.CompletedProcess:
