@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser check lint migrate install clean bench
+.PHONY: run serve test browser check lint migrate install clean bench
 
 ## Install into .venv, migrate, create demo data, then start web + worker + dispatcher + mail sink.
 run: install migrate
@@ -17,6 +17,13 @@ run: install migrate
 	$(MANAGE) dispatcher & \
 	$(MANAGE) runserver 127.0.0.1:8000 --noreload & \
 	wait -n || true
+
+## Production web server: migrate, collect static files, then gunicorn (deploy/gunicorn.conf.py)
+## on SERVE_ADDRESS. Workers and dispatchers run beside it (see README, Deployment).
+SERVE_ADDRESS ?= 127.0.0.1:8000
+serve: install migrate
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	WEB_BIND=$(SERVE_ADDRESS) exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 ## Install and run the whole test suite (plus lint and migration checks).
 test: install browser check

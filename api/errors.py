@@ -58,10 +58,12 @@ TITLES = {
     415: _("Unsupported media type."),
     422: _("Unprocessable request."),
     429: _("Too many requests."),
+    500: _("Server error."),
+    503: _("Service unavailable."),
 }
 
 
-def problem(status_code: int, code: str, detail: str, errors: dict | None = None, headers=None) -> Response:
+def problem_body(status_code: int, code: str, detail: str, errors: dict | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": code,
         "title": str(TITLES.get(status_code, _("Error."))),
@@ -70,7 +72,11 @@ def problem(status_code: int, code: str, detail: str, errors: dict | None = None
     }
     if errors:
         body["errors"] = errors
-    return Response(body, status=status_code, headers=headers)
+    return body
+
+
+def problem(status_code: int, code: str, detail: str, errors: dict | None = None, headers=None) -> Response:
+    return Response(problem_body(status_code, code, detail, errors), status=status_code, headers=headers)
 
 
 def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

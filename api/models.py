@@ -121,3 +121,15 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window}: {self.count}"
+
+
+class RequestCount(models.Model):
+    """API requests answered with one HTTP status, by every process since the table was
+    made (for /metrics). Each process counts in memory and adds what it counted every few
+    seconds (api.requestcount), so a request costs no write of its own."""
+
+    status = models.PositiveSmallIntegerField(primary_key=True)
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.count}"

@@ -7,9 +7,11 @@ any code change. A malformed value stops the process at start with the variable'
 
 import base64
 import re
+import sys
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats.base_formats import CSV
 
@@ -80,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process (compressed, cached), before anything else.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +91,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Errors no view handled, under /api/ and /oauth/, as JSON (500, and 503 with Retry-After).
+    "api.middleware.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "engage.urls"
@@ -119,9 +126,30 @@ if DATABASES["default"]["ENGINE"] not in {"django.db.backends.sqlite3", "django.
     raise ImproperlyConfigured(
         "DATABASE_URL must be a sqlite:// or postgres:// URL (the two databases Engage supports)"
     )
-DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 600)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# PostgreSQL: each process keeps a pool of at most DATABASE_POOL_SIZE connections (psycopg's
+# pool, Django's OPTIONS["pool"]); a thread borrows one per request or task and gives it back.
+# A web process needs one per thread (WEB_THREADS). The task cluster forks its workers after
+# it has used the database, and a pool must not be shared across a fork: it connects without
+# one. A pool and persistent connections (CONN_MAX_AGE) exclude each other.
+DATABASE_POOL_SIZE = _int("DATABASE_POOL_SIZE", 4)
+DATABASE_POOLED = not IS_SQLITE and DATABASE_POOL_SIZE > 0 and sys.argv[1:2] != ["qcluster"]
+if DATABASE_POOLED:
+    if _int("CONN_MAX_AGE", 0):
+        raise ImproperlyConfigured(
+            "CONN_MAX_AGE must be 0 (or unset) while DATABASE_POOL_SIZE is above 0: "
+            "a pool and persistent connections exclude each other"
+        )
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        # A request waits this long for a free connection, then fails (503) instead of hanging.
+        "timeout": _float("DATABASE_POOL_TIMEOUT", 10.0),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if IS_SQLITE:
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -162,6 +190,14 @@ Q_CLUSTER = {
     "label": "Task queue",
     "log_level": env.str("Q_LOG_LEVEL", default="WARNING"),
 }
+# How many processes of each kind run against this database, all machines together. The web
+# server (gunicorn, deploy/gunicorn.conf.py) reads WEB_CONCURRENCY and WEB_THREADS itself; the
+# connection check (engage.W003) adds up how many connections all of them may open.
+WEB_CONCURRENCY = _int("WEB_CONCURRENCY", 2, minimum=1)
+WEB_THREADS = _int("WEB_THREADS", 4, minimum=1)
+ENGAGE_WEB_SERVERS = _int("ENGAGE_WEB_SERVERS", 1, minimum=1)
+ENGAGE_WORKER_CLUSTERS = _int("ENGAGE_WORKER_CLUSTERS", 1, minimum=1)
+ENGAGE_DISPATCHERS = _int("ENGAGE_DISPATCHERS", 1, minimum=1)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
@@ -189,7 +225,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks at it when a process starts
+# `make serve` collects them; WhiteNoise serves them, gzip and Brotli compressed where smaller.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Mail -----------------------------------------------------------------------------
 # EMAIL_URL selects an SMTP server (smtp://, smtp+tls://, smtp+ssl://); EMAIL_BACKEND may
@@ -257,6 +299,37 @@ SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind a proxy that ends TLS: the header it sets to "https" for requests that came over it,
+# e.g. SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (only if the proxy always sets or strips it).
+_proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="").strip()
+if _proxy_header:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_header):
+        raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER must be a header name, got {_proxy_header!r}")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", False)
+# Load balancers probe over plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy (django-csp) on every page: scripts only from our own static files or
+# inline with the request's nonce; inline styles are allowed (the admin's and our templates'
+# style attributes); images also over https and data: (a prepared message's preview shows the
+# mail's own images).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "https:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -349,6 +422,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Project-wide commands (ops/) -----------------------------------------------------
-# Last: its commands (seed_demo, rotate_encryption_keys) use every other app.
+# --- Project-wide commands, readiness and metrics (ops/) -------------------------------
+# Last: its commands (seed_demo, rotate_encryption_keys) and its metrics use every other app.
 INSTALLED_APPS += ["ops"]
+# /metrics answers whoever sends "Authorization: Bearer <this>"; unset, only clients on this
+# machine that did not come through a proxy.
+ENGAGE_METRICS_TOKEN = env.str("ENGAGE_METRICS_TOKEN", default="")

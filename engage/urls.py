@@ -19,9 +19,14 @@ admin.site.site_header = "Engage"
 admin.site.site_title = "Engage"
 admin.site.index_title = _("Configuration")
 
+# Under /api/ and /oauth/ a server error is a JSON problem document, elsewhere Django's page.
+handler500 = "api.middleware.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz),
+    # Readiness (/readyz) and Prometheus metrics (/metrics).
+    path("", include("ops.urls")),
     path("favicon.ico", no_favicon),
     # System users' password reset ("Forgotten your password?" on the admin's login page),
     # in front of the admin, so that the admin's catch-all view does not take its URLs.

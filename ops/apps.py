@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class OpsConfig(AppConfig):
-    """Management commands about the whole project (demo data, key rotation)."""
+    """What concerns the whole project: commands (demo data, key rotation), readiness, metrics."""
 
     name = "ops"
