@@ -188,13 +188,18 @@ def _new_run(automation: Automation, event: Event) -> Run:
         due_at=due_at,
         input={"event": {"id": event.pk, "type": event.type, "payload": event.payload}},
     )
-    if contact is None and user is None:
+    if contact is None and user is None and _needs_target(automation):
         skip_reason = "The event has no contact or system user to act on, and the automation names none."
     if skip_reason:
         run.status = Run.Status.SKIPPED
         run.error = skip_reason
         run.finished_at = timezone.now()
     return run
+
+
+def _needs_target(automation: Automation) -> bool:
+    job_class = get_job(automation.job_type)
+    return job_class is None or job_class.needs_target
 
 
 def _target_of(automation: Automation, event: Event) -> tuple[Contact | None, User | None]:
