@@ -41,7 +41,7 @@ class Parameters(JobParameters):
     first_name = forms.CharField(label=_("first name"), max_length=500, initial="{{ event.payload.fields.FirstName }}")
     last_name = forms.CharField(label=_("last name"), max_length=500, initial="{{ event.payload.fields.LastName }}")
     phone = forms.CharField(
-        label=_("phone"), max_length=500, required=False, initial="{{ event.payload.fields.Phone }}"
+        label=_("phone"), max_length=500, required=False, initial="{{ event.payload.fields.Phone|default:'' }}"
     )
     language = forms.CharField(
         label=_("language"),
