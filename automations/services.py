@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from automations.jobs import get_job
 from automations.jobs.base import JobContext
@@ -459,6 +461,21 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, (PermanentError, TransientError)):
         return str(exc)
     return f"{exc.__class__.__name__}: {exc}"
+
+
+@transaction.atomic
+def copy_automation(*, automation: Automation) -> Automation:
+    """A copy of an automation to edit (the workflow copy of the specification): the same
+    event, job and parameters, time frame and target, named "Copy of …" and inactive, so
+    that it starts nothing until it has been checked and switched on."""
+    copy = Automation.objects.get(pk=automation.pk)
+    copy.pk = copy.id = None
+    copy._state.adding = True
+    name = gettext("Copy of %(name)s") % {"name": automation.name}  # in the admin's language
+    copy.name = Truncator(name).chars(Automation._meta.get_field("name").max_length)
+    copy.is_active = False
+    copy.save()
+    return copy
 
 
 def set_up_organization(organization: Organization) -> None:
