@@ -38,7 +38,10 @@ class AutomationAdmin(OrganizationScopedAdmin):
     autocomplete_fields = ["target_contact"]
     fieldsets = [
         (None, {"fields": ["organization", "name", "description", "is_active"]}),
-        (_("When"), {"fields": ["event_type", "event_name", "after_automation"]}),
+        (
+            _("When"),
+            {"fields": ["event_type", "event_name", "after_automation", ("salesforce_object", "salesforce_action_id")]},
+        ),
         (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
         (
             _("Time frame"),

@@ -145,6 +145,8 @@ def schedule_runs(organization: Organization, events: Sequence[Event]) -> list[R
         if event.type == EventType.AUTOMATION_FINISHED:
             finished = (event.payload.get("automation") or {}).get("id")
             candidates = [a for a in candidates if a.after_automation_id in (None, finished)]
+        if event.type == EventType.SALESFORCE_MESSAGE:
+            candidates = [a for a in candidates if a.listens_to_salesforce(event.payload)]
         runs.extend(
             _new_run(automation, event)
             for automation in candidates
