@@ -7,7 +7,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from automations import maintenance
+from automations import maintenance, services
 from automations.forms import AutomationForm
 from automations.jobs import registry
 from automations.models import Automation, Event, Holiday, Run
@@ -16,9 +16,21 @@ from engage.display import pretty_json
 from engage.events import EventType, scopes_of
 
 
+@admin.action(description=_("Copy the selected automations (the copies are inactive)"))
+def copy_selected(modeladmin, request: HttpRequest, queryset) -> None:
+    copies = [services.copy_automation(automation=automation) for automation in queryset]
+    modeladmin.message_user(
+        request,
+        _("%(count)d automation(s) copied; switch a copy on once it is edited.") % {"count": len(copies)},
+        messages.SUCCESS,
+    )
+
+
 @admin.register(Automation)
 class AutomationAdmin(OrganizationScopedAdmin):
     form = AutomationForm
+    actions = [copy_selected]
+    save_as = True  # "Save as new": edit a copy of a workflow
     change_form_template = "admin/automations/automation/change_form.html"
     list_display = ["name", "event_type", "job_type", "target", "delay_display", "is_active"]
     list_filter = ["organization", "is_active", "event_type", "job_type"]
@@ -26,7 +38,10 @@ class AutomationAdmin(OrganizationScopedAdmin):
     autocomplete_fields = ["target_contact"]
     fieldsets = [
         (None, {"fields": ["organization", "name", "description", "is_active"]}),
-        (_("When"), {"fields": ["event_type", "event_name", "after_automation"]}),
+        (
+            _("When"),
+            {"fields": ["event_type", "event_name", "after_automation", ("salesforce_object", "salesforce_action_id")]},
+        ),
         (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
         (
             _("Time frame"),

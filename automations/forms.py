@@ -20,6 +20,7 @@ class AutomationForm(forms.ModelForm):
         model = Automation
         fields = [
             "organization", "name", "description", "is_active", "event_type", "event_name", "after_automation",
+            "salesforce_object", "salesforce_action_id",
             "delay_value", "delay_unit", "job_type", "selection", "target", "target_contact", "target_user",
             "starts_on", "ends_on", "time_zone", "execution_days", "holidays",
         ]  # fmt: skip

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -79,6 +80,10 @@ class Holiday(models.Model):
         return f"{self.date:%Y-%m-%d} {self.name}"
 
 
+SALESFORCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
+
+
 def validate_time_zone(value: str) -> None:
     try:
         ZoneInfo(value)
@@ -135,6 +140,25 @@ class Automation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("For “Automation finished”: react only when this automation finished (empty: any)."),
+    )
+    # A Salesforce workflow is bound to one object type, optionally to one outbound message.
+    salesforce_object = models.CharField(
+        _("Salesforce object"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "For “Salesforce outbound message received”: only notifications about this object, e.g. Case, "
+            "Contact, Lead or Invoice__c (empty: every object)."
+        ),
+    )
+    salesforce_action_id = models.CharField(
+        _("Salesforce outbound message ID"),
+        max_length=18,
+        blank=True,
+        help_text=_(
+            "Optional: only notifications of this outbound message (its ID in Salesforce, Setup → Outbound "
+            "Messages, 15 or 18 characters)."
+        ),
     )
     job_type = models.CharField(_("job"), max_length=64, choices=job_choices)
     job_params = models.JSONField(_("job parameters"), default=dict, blank=True)
@@ -209,7 +233,18 @@ class Automation(models.Model):
             self.event_name = ""
         if self.event_type != EventType.AUTOMATION_FINISHED:
             self.after_automation = None
+        if self.event_type != EventType.SALESFORCE_MESSAGE:
+            self.salesforce_object = self.salesforce_action_id = ""
         super().save(*args, **kwargs)
+
+    def listens_to_salesforce(self, payload: dict) -> bool:
+        """Whether a Salesforce notification (an event's payload) is of the object type and
+        outbound message this automation is bound to. Object names compare in any letter
+        case; IDs by their first 15 characters (the 18-character form adds a checksum)."""
+        object_type, action_id = str(payload.get("object_type") or ""), str(payload.get("action_id") or "")
+        if self.salesforce_object and self.salesforce_object.lower() != object_type.lower():
+            return False
+        return not self.salesforce_action_id or self.salesforce_action_id[:15] == action_id[:15]
 
     @property
     def job(self):
@@ -269,6 +304,14 @@ class Automation(models.Model):
                 )
         if self.event_type == EventType.CUSTOM and not self.event_name:
             errors.setdefault("event_name", []).append(_("Enter the name of the custom event."))
+        if self.salesforce_object and not SALESFORCE_NAME.match(self.salesforce_object):
+            errors.setdefault("salesforce_object", []).append(
+                _("Enter the API name of a Salesforce object: letters, digits and _, e.g. Case or Invoice__c.")
+            )
+        if self.salesforce_action_id and not SALESFORCE_ID.match(self.salesforce_action_id):
+            errors.setdefault("salesforce_action_id", []).append(
+                _("A Salesforce ID has 15 or 18 letters and digits, e.g. 04k7Q000000Cb8dQAC.")
+            )
         if self.after_automation_id is not None and self.after_automation.organization_id != self.organization_id:
             errors.setdefault("after_automation", []).append(_("Choose an automation of this organization."))
         if self.starts_on and self.ends_on:

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from automations.jobs import get_job
 from automations.jobs.base import JobContext
@@ -143,6 +145,8 @@ def schedule_runs(organization: Organization, events: Sequence[Event]) -> list[R
         if event.type == EventType.AUTOMATION_FINISHED:
             finished = (event.payload.get("automation") or {}).get("id")
             candidates = [a for a in candidates if a.after_automation_id in (None, finished)]
+        if event.type == EventType.SALESFORCE_MESSAGE:
+            candidates = [a for a in candidates if a.listens_to_salesforce(event.payload)]
         runs.extend(
             _new_run(automation, event)
             for automation in candidates
@@ -188,13 +192,18 @@ def _new_run(automation: Automation, event: Event) -> Run:
         due_at=due_at,
         input={"event": {"id": event.pk, "type": event.type, "payload": event.payload}},
     )
-    if contact is None and user is None:
+    if contact is None and user is None and _needs_target(automation):
         skip_reason = "The event has no contact or system user to act on, and the automation names none."
     if skip_reason:
         run.status = Run.Status.SKIPPED
         run.error = skip_reason
         run.finished_at = timezone.now()
     return run
+
+
+def _needs_target(automation: Automation) -> bool:
+    job_class = get_job(automation.job_type)
+    return job_class is None or job_class.needs_target
 
 
 def _target_of(automation: Automation, event: Event) -> tuple[Contact | None, User | None]:
@@ -472,6 +481,21 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, (PermanentError, TransientError)):
         return str(exc)
     return f"{exc.__class__.__name__}: {exc}"
+
+
+@transaction.atomic
+def copy_automation(*, automation: Automation) -> Automation:
+    """A copy of an automation to edit (the workflow copy of the specification): the same
+    event, job and parameters, time frame and target, named "Copy of …" and inactive, so
+    that it starts nothing until it has been checked and switched on."""
+    copy = Automation.objects.get(pk=automation.pk)
+    copy.pk = copy.id = None
+    copy._state.adding = True
+    name = gettext("Copy of %(name)s") % {"name": automation.name}  # in the admin's language
+    copy.name = Truncator(name).chars(Automation._meta.get_field("name").max_length)
+    copy.is_active = False
+    copy.save()
+    return copy
 
 
 def set_up_organization(organization: Organization) -> None:

@@ -15,6 +15,16 @@ def contact_by_email(organization: Organization, email: str, *, lock: bool = Fal
     return (contacts.select_for_update() if lock else contacts).first()
 
 
+def contact_by_external_ref(organization: Organization, external_ref: str) -> Contact | None:
+    """The organization's contact whose external reference (its id in another system, e.g.
+    a Salesforce record Id) is this one; the oldest if several share it."""
+    external_ref = (external_ref or "").strip()
+    if not external_ref:
+        return None
+    contacts = Contact.objects.filter(organization=organization, external_ref=external_ref, erased_at__isnull=True)
+    return contacts.order_by("pk").first()
+
+
 def email_taken(*, organization: Organization, email: str, exclude_pk: int | None = None) -> bool:
     others = Contact.objects.filter(organization=organization, email__iexact=email)
     if exclude_pk is not None:

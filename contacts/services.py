@@ -59,6 +59,7 @@ def save_new_contact(*, contact: Contact, source: str) -> Contact:
     """Store a new contact that a form has built and checked (the admin); fires *contact created*."""
     contact.save()
     record_event(organization=contact.organization, type=EventType.CONTACT_CREATED, contact=contact, source=source)
+    ports.contact_added(contact)
     return contact
 
 

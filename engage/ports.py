@@ -35,3 +35,7 @@ queue_contact_mail = Port("queue_contact_mail", provided_by="notifications")
 
 # A new organization was created: the apps above set up what it starts with.
 organization_created = Port("organization_created", provided_by="automations")
+
+# A contact was created one by one (not by an import): the integrations link the
+# notifications that named it before it existed. Called as contact_added(contact).
+contact_added = Port("contact_added", provided_by="integrations")

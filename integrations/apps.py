@@ -7,11 +7,12 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self) -> None:
-        from engage import crypto
-        from integrations import gdpr
+        from engage import crypto, ports
+        from integrations import gdpr, linking
         from integrations.activecampaign.models import ActiveCampaignConnection
         from integrations.webhooks.models import WebhookSecret
 
         crypto.register_encrypted(WebhookSecret, "encrypted")
         crypto.register_encrypted(ActiveCampaignConnection, "api_key_encrypted")
         gdpr.register()
+        ports.contact_added.connect(linking.link_notifications)

@@ -99,6 +99,18 @@ class JobContext:
             raise PermanentError("The contact's personal data has been erased.")
         return self.contact
 
+    def adopt_contact(self, contact: Contact) -> None:
+        """Make a contact the job found or created the run's own (and its event's, if the
+        event had none): *automation finished* then acts on it, so a next step (an
+        invitation) reaches the person the event was about."""
+        from automations.models import Event, Run
+
+        self.run.contact = contact
+        Run.objects.filter(pk=self.run.pk).update(contact=contact)
+        if self.event.contact_id is None:
+            self.event.contact = contact
+            Event.objects.filter(pk=self.event.pk, contact__isnull=True).update(contact=contact)
+
     def require_user(self) -> User:
         if self.user is None:
             raise PermanentError("This job needs a system user, and the run has none.")
@@ -116,6 +128,10 @@ class BaseJob:
     # result (all or nothing). Jobs that call other systems must not hold a transaction
     # open while they wait: they run before it, and may run again after a crash.
     transactional: ClassVar[bool] = True
+    # Most jobs act on a contact or a system user, and their runs are skipped when the event
+    # has none. A job that works from the event's data alone (add to directory, which
+    # creates the contact an inbound notification names) runs without one.
+    needs_target: ClassVar[bool] = True
 
     def execute(self, context: JobContext) -> dict[str, Any]:
         """Do the work and return what should be shown as the run's output.

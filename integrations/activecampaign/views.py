@@ -41,5 +41,6 @@ def activecampaign_webhook(request: HttpRequest, token: str) -> JsonResponse:
         source=InboundNotification.Source.ACTIVECAMPAIGN,
         webhook_id=webhook_id,
         payload=payload,
+        create_contact=True,  # a sync partner, not a source of strangers
     )
     return JsonResponse({"id": notification.pk, "status": notification.status, "duplicate": not created})

@@ -44,6 +44,7 @@ class InboundNotification(Received):
 
     class Status(models.TextChoices):
         PROCESSED = "processed", _("processed: event fired")
+        UNMATCHED = "unmatched", _("processed: event fired, no contact has this address yet")
         NO_CONTACT = "no_contact", _("stored: no contact named")
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)

@@ -40,6 +40,7 @@ class SalesforceNotification(Received):
 
     class Status(models.TextChoices):
         PROCESSED = "processed", _("processed: event fired")
+        UNMATCHED = "unmatched", _("processed: event fired, no contact has this address yet")
         NO_CONTACT = "no_contact", _("stored: no contact e-mail")
         OUTDATED = "outdated", _("stored: older than the data already received")
 

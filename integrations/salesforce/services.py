@@ -5,6 +5,12 @@ committed together, and the view acknowledges only after the commit. A redeliver
 notification Id) finds the stored row and fires nothing again; two deliveries racing on
 different connections meet at the unique constraint, and the loser treats the row as a
 duplicate.
+
+A record only matches an existing contact (by e-mail address, else by the record's Id or
+its ContactId as the contact's external reference); it never creates one, so a closed
+Case of a stranger starts no welcome mail. Such a record's event fires without a contact,
+for jobs that work from the event's data (*add to directory* creates the contact), and
+its notification is linked to the contact once it exists (see integrations.linking).
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from typing import Any
 
 from django.db import transaction
 
-from contacts.models import Organization
-from contacts.services import find_or_create_contact
+from contacts.models import Contact, Organization
+from contacts.selectors import contact_by_email, contact_by_external_ref
 from engage.events import EventType, record_event
 from integrations.salesforce import soap
 from integrations.salesforce.models import SalesforceConnection, SalesforceNotification, SalesforceRecord
@@ -22,6 +28,11 @@ from integrations.salesforce.models import SalesforceConnection, SalesforceNotif
 # The sObject fields that name the person a Salesforce record is about, in this order:
 # Contact and Lead have Email, a person account PersonEmail, a Case ContactEmail.
 EMAIL_FIELDS = ("Email", "PersonEmail", "ContactEmail")
+
+
+def email_of(fields: dict[str, Any]) -> str:
+    value = next((fields[f] for f in EMAIL_FIELDS if fields.get(f)), "")
+    return value.strip() if isinstance(value, str) else ""
 
 
 @transaction.atomic
@@ -71,7 +82,8 @@ def _store_notification(
         )
         row.save(update_fields=["status", "output"])
         return row
-    if record.contact is None:
+    email = "" if notification.deleted else email_of(notification.fields)
+    if record.contact is None and not email:
         row.output = f"No event: the {notification.object_type} has no e-mail address ({', '.join(EMAIL_FIELDS)})."
         row.save(update_fields=["output"])
         return row
@@ -83,8 +95,16 @@ def _store_notification(
         source="salesforce",
         external_id=notification.id,
     )
-    row.status, row.contact, row.event = SalesforceNotification.Status.PROCESSED, record.contact, event
-    row.output = f"Event #{event.pk} fired for {record.contact.email}."
+    row.event = event
+    if record.contact is None:
+        row.status = SalesforceNotification.Status.UNMATCHED
+        row.output = (
+            f"Event #{event.pk} fired without a contact: none has the address {email} yet. "
+            "Only jobs that work from the event's data (add to directory) run for it."
+        )
+    else:
+        row.status, row.contact = SalesforceNotification.Status.PROCESSED, record.contact
+        row.output = f"Event #{event.pk} fired for {record.contact.email}."
     row.save(update_fields=["status", "contact", "event", "output"])
     return row
 
@@ -106,17 +126,20 @@ def _update_record(organization: Organization, notification: soap.Notification) 
     else:
         record.object_type, record.fields, record.deleted = notification.object_type, notification.fields, False
         record.last_modified_at = received or known
-        email = next((notification.fields[f] for f in EMAIL_FIELDS if notification.fields.get(f)), "")
-        contact = find_or_create_contact(
-            organization=organization,
-            email=email,
-            source="salesforce",
-            first_name=notification.fields.get("FirstName") or "",
-            last_name=notification.fields.get("LastName") or "",
-        )
-        record.contact = contact or record.contact
+        record.contact = _matching_contact(organization, notification) or record.contact
     record.save()
     return record, True
+
+
+def _matching_contact(organization: Organization, notification: soap.Notification) -> Contact | None:
+    """The existing contact a record is about: by its e-mail address, else by the record's
+    own Id (a Contact or Lead) or its ContactId (a Case) as the contact's external reference."""
+    email = email_of(notification.fields)
+    contact = contact_by_email(organization, email) if email else None
+    for ref in (notification.object_id, notification.fields.get("ContactId")):
+        if contact is None and isinstance(ref, str):
+            contact = contact_by_external_ref(organization, ref)
+    return contact
 
 
 def _event_payload(message: soap.OutboundMessage, notification: soap.Notification) -> dict[str, Any]:

@@ -1,9 +1,15 @@
 """Add to directory: the contact a Salesforce record (or any event) describes, with its data.
 
 First name, last name and e-mail are required and come from the event through dynamic
-text; further values are mapped the same way. They are saved either as custom attributes
-of the contact ("embedded data"; the contact is created if the address is new) or as a
-transaction on the contact with that address, which must already exist.
+text; phone, language and external reference may be mapped too (an empty value leaves
+the contact's as it is), and the contact may be put in a group (a mailing list). Further
+values are mapped the same way and saved either as custom attributes of the contact
+("embedded data"; the contact is created if the address is new) or as a transaction on
+the contact with that address, which must already exist.
+
+Inbound notifications never create contacts themselves: this job does, so it runs for an
+event that matched no contact yet, and the contact it finds or creates becomes the run's
+(an automation that follows this one acts on it).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from contacts import services as contacts
 from contacts.attributes import clean_value
-from contacts.models import AttributeDefinition, Contact
+from contacts.models import AttributeDefinition, Contact, Group
 from contacts.selectors import contact_by_email
 from engage.errors import PermanentError
 from engage.events import K
@@ -34,6 +40,24 @@ class Parameters(JobParameters):
     email = forms.CharField(label=_("e-mail"), max_length=500, initial="{{ event.payload.fields.Email }}")
     first_name = forms.CharField(label=_("first name"), max_length=500, initial="{{ event.payload.fields.FirstName }}")
     last_name = forms.CharField(label=_("last name"), max_length=500, initial="{{ event.payload.fields.LastName }}")
+    phone = forms.CharField(
+        label=_("phone"), max_length=500, required=False, initial="{{ event.payload.fields.Phone|default:'' }}"
+    )
+    language = forms.CharField(
+        label=_("language"),
+        max_length=500,
+        required=False,
+        help_text=_("A language code such as de or de_CH; empty leaves the contact's language as it is."),
+    )
+    external_ref = forms.CharField(
+        label=_("external reference"), max_length=500, required=False, initial="{{ event.payload.id }}"
+    )
+    group = forms.ModelChoiceField(
+        label=_("mailing list (group)"),
+        queryset=Group.objects.all(),
+        required=False,
+        help_text=_("The group the contact is added to, if any."),
+    )
     mapping = forms.CharField(
         label=_("further fields (JSON)"),
         required=False,
@@ -60,6 +84,15 @@ class Parameters(JobParameters):
 
     def clean_last_name(self) -> str:
         return _template(self.cleaned_data["last_name"])
+
+    def clean_phone(self) -> str:
+        return _template(self.cleaned_data["phone"])
+
+    def clean_language(self) -> str:
+        return _template(self.cleaned_data["language"])
+
+    def clean_external_ref(self) -> str:
+        return _template(self.cleaned_data["external_ref"])
 
     def clean_mapping(self) -> str:
         text = self.cleaned_data["mapping"] or "{}"
@@ -95,10 +128,13 @@ class Job(BaseJob):
     label = _("Add to directory")
     scopes = K
     description = _(
-        "Creates or updates the contact with the e-mail, first and last name from the event, and saves further "
-        "fields as custom attributes or as a transaction. A required value that comes out empty fails the run."
+        "Creates or updates the contact with the e-mail, first and last name (and phone, language, external "
+        "reference) from the event, puts it in the chosen group, and saves further fields as custom attributes or "
+        "as a transaction. A required value that comes out empty fails the run. Runs also for inbound "
+        "notifications that matched no contact: this is how they add new people."
     )
     params_form = Parameters
+    needs_target = False
 
     def execute(self, context: JobContext) -> dict[str, Any]:
         params, data = context.params, context.template_data()
@@ -110,27 +146,62 @@ class Job(BaseJob):
             validate_email(values["email"])
         except ValidationError as exc:
             raise PermanentError(f"“{values['email']}” is not an e-mail address.") from exc
+        standard = {"first_name": values["first_name"][:100], "last_name": values["last_name"][:100]}
+        standard.update(_optional_fields(params, data))
         fields = render_json(json.loads(params.get("mapping") or "{}"), data)
+        group = context.related(Group, "group") if params.get("group") else None
         if params.get("save_as") == "transaction":
             contact = _existing(context, values["email"])
             contacts.add_transaction(contact=contact, type=params["transaction_type"], data=fields)
             attributes = {}
         else:
-            contact = contacts.find_or_create_contact(
-                organization=context.organization, email=values["email"], source="automation"
-            )
             attributes = _attributes(context, fields)
-        if contact.erased_at is not None:
+            contact = contact_by_email(context.organization, values["email"], lock=True)
+        if contact is None:
+            contact = _create(context, values["email"], standard, attributes)
+            changed = ["created"]
+        elif contact.erased_at is not None:
             raise PermanentError(f"The contact {contact.pk}'s personal data has been erased; nothing is added.")
-        names = {"first_name": values["first_name"][:100], "last_name": values["last_name"][:100]}
-        changed = contacts.update_profile(contact=contact, fields=names, attributes=attributes, source="automation")
+        else:
+            changed = contacts.update_profile(
+                contact=contact, fields=standard, attributes=attributes, source="automation"
+            )
+        if group is not None:
+            contacts.add_member(contact=contact, group=group, source="automation")
+        context.adopt_contact(contact)
         return {
             "contact": contact.pk,
             "email": contact.email,
             "saved_as": params.get("save_as", "attributes"),
             "fields": fields,
+            "group": group.name if group is not None else None,
             "changed": changed,
         }
+
+
+def _optional_fields(params: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    """Phone, language and external reference as the event gives them; an empty one is left out."""
+    values = {name: render_text(params.get(name) or "", data).strip() for name in ("phone", "language", "external_ref")}
+    if values["language"]:
+        code = values["language"].replace("-", "_").split("_")[0].lower()
+        if code not in Contact.Language.values:
+            known = ", ".join(Contact.Language.values)
+            raise PermanentError(f"“{values['language']}” is not a language of the directory ({known}).")
+        values["language"] = code
+    for name, limit in (("phone", 40), ("external_ref", 255)):
+        if len(values[name]) > limit:
+            label = name.replace("_", " ")
+            raise PermanentError(f"The {label} “{values[name][:50]}…” is longer than {limit} characters.")
+    return {name: value for name, value in values.items() if value}
+
+
+def _create(context: JobContext, email: str, standard: dict[str, str], attributes: dict[str, Any]) -> Contact:
+    try:
+        return contacts.create_contact(
+            organization=context.organization, email=email, source="automation", attributes=attributes, **standard
+        )
+    except ValidationError as exc:
+        raise PermanentError(f"The contact {email} cannot be added: {' '.join(exc.messages)}") from exc
 
 
 def _existing(context: JobContext, email: str) -> Contact:

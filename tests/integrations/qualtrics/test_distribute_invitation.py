@@ -6,7 +6,6 @@ import pytest
 
 from automations.models import Automation, Run
 from automations.services import dispatch_due_runs
-from contacts.models import Contact
 from engage.events import record_event
 from integrations.common.invitations import InvalidToken, read_invitation_token
 from notifications.models import OutboundMessage, PreparedMessage, PreparedMessageVariant
@@ -30,6 +29,7 @@ def survey_mail(alice_org):
 
 def test_a_closed_case_sends_a_survey_invitation_with_a_personal_link(client, alice_org, survey_mail, smtp_server):
     link = "https://survey.example.com/jfe/form/SV_1?case={{ event.payload.fields.CaseNumber }}"
+    jana = ContactFactory(organization=alice_org, email="jana.mueller@example.de")
     automation = automation_for(alice_org, "distribute_invitation", message=survey_mail.pk, link=link)
     deliver_salesforce(client, alice_org, "salesforce_outbound_case.xml")
     run = Run.objects.get(automation=automation)
@@ -42,13 +42,14 @@ def test_a_closed_case_sends_a_survey_invitation_with_a_personal_link(client, al
     assert sent_link == run.output["invitation_link"]
     token = parse_qs(urlsplit(sent_link).query)["engage_token"][0]
     invitation = read_invitation_token(token)
-    jana = Contact.objects.get(email="jana.mueller@example.de")
     assert (invitation.organization_id, invitation.contact_id, invitation.automation_id) == (
         alice_org.pk, jana.pk, automation.pk
     )  # fmt: skip
 
 
 def test_each_contact_gets_its_own_link_and_a_changed_token_is_refused(client, alice_org, survey_mail):
+    for email in ("jana.mueller@example.de", "peter.keller@example.ch", "lea.frei@example.org"):
+        ContactFactory(organization=alice_org, email=email)
     automation = automation_for(alice_org, "distribute_invitation", message=survey_mail.pk, link="https://s.example/x")
     deliver_salesforce(client, alice_org, "salesforce_outbound_contacts.xml")
     links = {run.output["invitation_link"] for run in Run.objects.filter(automation=automation)}

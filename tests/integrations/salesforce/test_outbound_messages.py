@@ -7,10 +7,13 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
 
-from automations.models import Event
+from automations.models import Event, Run
+from automations.services import dispatch_due_runs
 from contacts.models import Contact
 from integrations.salesforce import services
 from integrations.salesforce.models import SalesforceConnection, SalesforceNotification, SalesforceRecord
+from notifications.models import OutboundMessage
+from tests.integrations.helpers import automation_for
 from tests.payloads import SALESFORCE_ORG_ID, fixture, xml_shape
 
 
@@ -40,13 +43,14 @@ def test_it_acknowledges_a_case_with_exactly_the_ack_salesforce_expects(client, 
 
 
 def test_a_case_becomes_an_event_for_the_contact_named_by_its_contact_email(client, connection, alice_org):
+    jana = Contact.objects.create(organization=alice_org, email="jana.mueller@example.de")
     post(client, connection, fixture("salesforce_outbound_case.xml"))
     notification = SalesforceNotification.objects.get()
     assert notification.notification_id == "04l7Q00000NfR8sQAF"
     assert notification.status == "processed"
     event = Event.objects.get(type="salesforce_message")
     assert event.organization == alice_org
-    assert event.contact.email == "jana.mueller@example.de"
+    assert event.contact == jana
     assert event.external_id == "04l7Q00000NfR8sQAF"
     assert event.payload["object_type"] == "Case"
     assert event.payload["id"] == "5007Q00000Bx3kPQAR"
@@ -56,14 +60,12 @@ def test_a_case_becomes_an_event_for_the_contact_named_by_its_contact_email(clie
 
 
 def test_several_notifications_in_one_message_are_each_stored(client, connection, alice_org):
+    lea = Contact.objects.create(organization=alice_org, email="lea.frei@example.org")
     assert post(client, connection, fixture("salesforce_outbound_contacts.xml")).status_code == 200
     assert SalesforceNotification.objects.count() == 3
-    jana = Contact.objects.get(organization=alice_org, email="jana.mueller@example.de")
-    assert (jana.first_name, jana.last_name) == ("Jana", "Müller")
-    assert Contact.objects.filter(email="Peter.Keller@Example.ch").exists()
     lead = Event.objects.get(external_id="04l7Q00000NfS1cQAF")
     assert lead.payload["object_type"] == "Lead"
-    assert lead.contact.email == "lea.frei@example.org"
+    assert lead.contact == lea
     peter = Event.objects.get(external_id="04l7Q00000NfS1bQAF").payload["fields"]
     assert peter["Phone"] is None  # xsi:nil
     related = Event.objects.get(external_id="04l7Q00000NfS1aQAF").payload["fields"]["Account"]
@@ -117,10 +119,12 @@ def test_only_post_is_accepted(client, connection):
     assert client.get(reverse("integrations:salesforce", args=[connection.token])).status_code == 405
 
 
-def test_charlies_connection_stores_in_charlies_organization_only(client, connection, charlie_org):
+def test_charlies_connection_stores_in_charlies_organization_only(client, connection, alice_org, charlie_org):
     theirs = SalesforceConnection.objects.create(
         organization=charlie_org, name="Charlie CRM", salesforce_organization_id=SALESFORCE_ORG_ID
     )
+    Contact.objects.create(organization=alice_org, email="jana.mueller@example.de")
+    Contact.objects.create(organization=charlie_org, email="jana.mueller@example.de")
     post(client, connection, fixture("salesforce_outbound_case.xml"))
     # The same notification Id in another organization is that organization's own.
     assert post(client, theirs, fixture("salesforce_outbound_case.xml")).status_code == 200
@@ -202,6 +206,8 @@ def test_older_data_delivered_late_does_not_overwrite_newer(client, connection, 
 
 
 def test_older_data_delivered_first_is_applied_and_then_replaced(client, connection, alice_org):
+    for email in ("jana.alt@example.de", "jana.mueller@example.de", "peter.keller@example.ch", "lea.frei@example.org"):
+        Contact.objects.create(organization=alice_org, email=email)
     post(client, connection, fixture("salesforce_outbound_contact_older.xml"))
     post(client, connection, fixture("salesforce_outbound_contacts.xml"))
     record = SalesforceRecord.objects.get(organization=alice_org, object_id="0037Q00000LmN4aQAF")
@@ -210,6 +216,7 @@ def test_older_data_delivered_first_is_applied_and_then_replaced(client, connect
 
 
 def test_a_deleted_record_fires_for_the_contact_it_was_about(client, connection, alice_org):
+    Contact.objects.create(organization=alice_org, email="jana.mueller@example.de")
     post(client, connection, fixture("salesforce_outbound_contacts.xml"))
     post(client, connection, fixture("salesforce_outbound_deleted.xml"))
     event = Event.objects.get(external_id="04l7Q00000NfT7dQAF")
@@ -260,4 +267,40 @@ def test_concurrent_duplicate_deliveries_store_once(connection):
     assert statuses == [200] * 6
     assert SalesforceNotification.objects.count() == 3
     assert Event.objects.filter(type="salesforce_message").count() == 3
-    assert Contact.objects.filter(email__iexact="jana.mueller@example.de").count() == 1
+    assert not Contact.objects.exists()  # a notification never creates its contact
+
+
+def test_a_case_of_an_unknown_address_creates_no_contact_and_sends_no_mail(client, connection, alice_org):
+    welcome = automation_for(alice_org, "send_password_to_contact", event_type="contact_created")
+    survey = automation_for(alice_org, "send_password_to_contact")
+    assert post(client, connection, fixture("salesforce_outbound_case.xml")).status_code == 200
+    dispatch_due_runs()
+    assert not Contact.objects.exists()
+    assert not OutboundMessage.objects.exists()
+    assert not Run.objects.filter(automation=welcome).exists()
+    # The event still fires, without a contact: a job that needs one is skipped, and says why.
+    event = Event.objects.get(type="salesforce_message")
+    assert event.contact is None
+    run = Run.objects.get(automation=survey)
+    assert (run.status, run.error) == (
+        "skipped",
+        "The event has no contact or system user to act on, and the automation names none.",
+    )
+    notification = SalesforceNotification.objects.get()
+    assert (notification.status, notification.contact, notification.event) == ("unmatched", None, event)
+    assert "none has the address jana.mueller@example.de yet" in notification.output
+
+
+def test_a_record_matches_a_contact_by_its_id_as_external_reference(client, connection, alice_org):
+    jana = Contact.objects.create(organization=alice_org, email="jana@old.example", external_ref="0037Q00000LmN4aQAF")
+    post(client, connection, fixture("salesforce_outbound_contacts.xml"))
+    assert Event.objects.get(external_id="04l7Q00000NfS1aQAF").contact == jana
+    assert Contact.objects.count() == 1
+
+
+def test_a_case_matches_its_contact_by_contact_id(client, connection, alice_org):
+    body = fixture("salesforce_outbound_case.xml").replace(b"jana.mueller@example.de", b"")  # no ContactEmail
+    jana = Contact.objects.create(organization=alice_org, email="jana@crm.example", external_ref="0037Q00000LmN4aQAF")
+    post(client, connection, body)
+    assert Event.objects.get(type="salesforce_message").contact == jana
+    assert SalesforceNotification.objects.get().status == "processed"

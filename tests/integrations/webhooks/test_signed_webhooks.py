@@ -12,11 +12,14 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
 
-from automations.models import Event
+from automations.models import Event, Run
+from automations.services import dispatch_due_runs
 from contacts.models import Contact
 from integrations.common.models import InboundNotification
 from integrations.webhooks import services
 from integrations.webhooks.models import WebhookEndpoint, WebhookSecret
+from notifications.models import OutboundMessage
+from tests.integrations.helpers import automation_for
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 ORDER = {"type": "order.shipped", "contact": {"email": "jana.mueller@example.de"}, "order": {"id": "A-4711"}}
@@ -49,6 +52,7 @@ def send(client, endpoint, payload, *, webhook_id="msg_2KWPBgLlAfxdpx2AI54pPJ85f
 
 
 def test_a_signed_notification_fires_an_event_for_the_contact_it_names(client, endpoint, alice_org):
+    jana = Contact.objects.create(organization=alice_org, email="jana.mueller@example.de")
     response = send(client, endpoint, ORDER)
     assert response.status_code == 200
     assert response.json()["duplicate"] is False
@@ -58,7 +62,7 @@ def test_a_signed_notification_fires_an_event_for_the_contact_it_names(client, e
     assert notification.payload == ORDER
     event = Event.objects.get(type="external_notification")
     assert event.organization == alice_org
-    assert event.contact.email == "jana.mueller@example.de"
+    assert event.contact == jana
     assert event.payload == ORDER
     assert notification.event == event
 
@@ -203,12 +207,13 @@ def test_an_unknown_or_inactive_endpoint_is_a_404(client, endpoint):
 
 def test_charlies_secret_does_not_open_alices_endpoint(client, endpoint, charlie_org):
     theirs = WebhookEndpoint.objects.create(organization=charlie_org, name="Charlie ERP")
+    theirs_jana = Contact.objects.create(organization=charlie_org, email="jana.mueller@example.de")
     charlie_secret = services.add_webhook_secret(endpoint=theirs)
     assert send(client, endpoint, ORDER, secret=charlie_secret).status_code == 401
     assert send(client, theirs, ORDER, secret=charlie_secret).status_code == 200
     event = Event.objects.get(type="external_notification")
     assert event.organization == charlie_org
-    assert event.contact.organization == charlie_org
+    assert event.contact == theirs_jana
     assert not Contact.objects.filter(organization=endpoint.organization).exists()
 
 
@@ -239,6 +244,7 @@ def test_an_invitation_token_sent_back_names_its_contact(client, endpoint, alice
     from integrations.common.invitations import make_invitation_token
 
     jana = Contact.objects.create(organization=alice_org, email="jana@example.de")
+    someone = Contact.objects.create(organization=alice_org, email="someone.else@example.com")
     token = make_invitation_token(organization_id=alice_org.pk, contact_id=jana.pk, automation_id=1)
     answer = {"type": "survey.completed", "engage_token": token, "email": "someone.else@example.com", "score": 9}
     send(client, endpoint, answer, webhook_id="msg_a")
@@ -248,5 +254,27 @@ def test_an_invitation_token_sent_back_names_its_contact(client, endpoint, alice
     send(client, endpoint, {**answer, "engage_token": charlie_token}, webhook_id="msg_b")
     forged = token[:-1] + ("A" if token[-1] != "A" else "B")
     send(client, endpoint, {**answer, "engage_token": forged, "email": ""}, webhook_id="msg_c")
-    assert Event.objects.get(external_id="msg_b").contact.email == "someone.else@example.com"
+    assert Event.objects.get(external_id="msg_b").contact == someone
     assert InboundNotification.objects.get(webhook_id="msg_c").status == "no_contact"
+
+
+def test_an_unknown_address_creates_no_contact_and_sends_no_mail(client, endpoint, alice_org):
+    welcome = automation_for(alice_org, "send_password_to_contact", event_type="contact_created")
+    listening = automation_for(alice_org, "send_password_to_contact", event_type="external_notification")
+    assert send(client, endpoint, ORDER).json()["status"] == "unmatched"
+    dispatch_due_runs()
+    assert not Contact.objects.exists()
+    assert not OutboundMessage.objects.exists()
+    assert not Run.objects.filter(automation=welcome).exists()
+    assert Run.objects.get(automation=listening).status == "skipped"
+    notification = InboundNotification.objects.get()
+    assert notification.payload == ORDER  # kept, for when the contact appears
+    assert notification.contact is None
+    assert notification.event.contact is None
+
+
+def test_a_notification_matches_a_contact_by_external_reference(client, endpoint, alice_org):
+    known = Contact.objects.create(organization=alice_org, email="peter@example.ch", external_ref="ERP-42")
+    send(client, endpoint, {"type": "order.shipped", "contact": {"external_ref": "ERP-42"}})
+    assert Event.objects.get(type="external_notification").contact == known
+    assert InboundNotification.objects.get().status == "processed"
