@@ -12,7 +12,7 @@ class AutomationsConfig(AppConfig):
         from automations.models import Automation
         from engage import crypto, events, ports
 
-        events.register_handler(services.record_events)
+        events.register_handler(services.record_events, listened=services.listened)
         ports.organization_created.connect(services.set_up_organization)
         crypto.register_encrypted(Automation, rotate_row=rotate_encrypted_params)
         gdpr.register()

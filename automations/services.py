@@ -442,18 +442,20 @@ def _finish(run: Run, token: uuid.UUID | str, *, status: str, output: dict | Non
     return True
 
 
+def listened(*, organization_id: int, type: str) -> bool:
+    """Whether an active automation of the organization listens to `type` (once per batch)."""
+    return memo.remembered(
+        ("listened", organization_id, type),
+        lambda: Automation.objects.filter(organization_id=organization_id, event_type=type, is_active=True).exists(),
+    )
+
+
 def _automation_finished(run: Run, status: str) -> None:
     """Fire *automation finished* for automations that listen to it, one link further down
     the chain; past ENGAGE_MAX_CHAIN_DEPTH the chain stops with a note on the run."""
     if run.contact_id is None and run.user_id is None:
         return
-    listened = memo.remembered(
-        ("automation finished listened", run.organization_id),
-        lambda: Automation.objects.filter(
-            organization_id=run.organization_id, event_type=EventType.AUTOMATION_FINISHED, is_active=True
-        ).exists(),
-    )
-    if not listened:
+    if not listened(organization_id=run.organization_id, type=EventType.AUTOMATION_FINISHED):
         return
     depth = run.event.chain_depth + 1
     if depth > settings.ENGAGE_MAX_CHAIN_DEPTH:

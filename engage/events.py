@@ -7,7 +7,7 @@ the system), or both. An automation may only combine an event with a job of the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -116,8 +116,18 @@ class EventHandler(Protocol):
 _handler = Port("record_events", provided_by="automations")
 
 
-def register_handler(handler: EventHandler) -> None:
+_listened = Port("listened", provided_by="automations")
+
+
+def register_handler(handler: EventHandler, *, listened: Callable[..., bool]) -> None:
     _handler.connect(handler)
+    _listened.connect(listened)
+
+
+def listened(*, organization_id: int, type: str) -> bool:
+    """Whether an active automation of the organization starts on events of `type`: an
+    app that would record one event per mail asks first (read once per batch)."""
+    return _listened(organization_id=organization_id, type=type)
 
 
 def record_events(*, organization: Model, events: Sequence[NewEvent]) -> list[tuple[Model, bool]]:

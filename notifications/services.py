@@ -35,6 +35,7 @@ from contacts.models import Contact, Organization, Suppression
 from contacts.suppression import normalize
 from engage import crypto
 from engage.errors import PermanentError, TransientError
+from engage.events import EventType, NewEvent, listened, record_events
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications import conversations, esp, linktracking, mailsettings, ratelimit
 from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage
@@ -280,7 +281,7 @@ def _postpone(messages: list[OutboundMessage], token, wait: timedelta) -> None:
 
 
 def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
-    sent, accepted = 0, _Accepted(token)
+    sent, accepted = 0, _Accepted(token, messages[0].organization)
     renewed, held = time.monotonic(), {message.pk for message in messages}
     try:
         connection.open()
@@ -321,8 +322,8 @@ class _Accepted:
     anyway, and the copy keeps the Message-ID (and a provider's idempotency key), by which
     mailbox providers and ESPs drop duplicates."""
 
-    def __init__(self, token) -> None:
-        self.token = token
+    def __init__(self, token, organization: Organization) -> None:
+        self.token, self.organization = token, organization
         self.pending: list[tuple[int, str]] = []
         self.since = 0.0
 
@@ -336,6 +337,12 @@ class _Accepted:
     def flush(self) -> None:
         if not self.pending:
             return
+        with transaction.atomic():
+            self._record()
+            _fire_message_sent(self.organization, [pk for pk, _ in self.pending])
+        self.pending = []
+
+    def _record(self) -> None:
         provider_ids = [models.When(pk=pk, then=models.Value(provider_id)) for pk, provider_id in self.pending]
         OutboundMessage.objects.filter(pk__in=[pk for pk, _ in self.pending], claim_token=self.token).update(
             # A fast provider's webhook may have reported "delivered" already: keep it.
@@ -349,7 +356,27 @@ class _Accepted:
             error="",
             lease_expires_at=None,
         )
-        self.pending = []
+
+
+def _fire_message_sent(organization: Organization, ids: list[int]) -> None:
+    """*Message sent* for each accepted mail to a contact, where an automation listens to
+    it. The mail's id is the event's external id, so a mail sent again after a crash (see
+    _Accepted) fires it once."""
+    if not listened(organization_id=organization.pk, type=EventType.MESSAGE_SENT):
+        return
+    messages = OutboundMessage.objects.filter(pk__in=ids, contact__isnull=False).select_related("contact")
+    events = [
+        NewEvent(
+            type=EventType.MESSAGE_SENT,
+            contact=message.contact,
+            payload={"message": {"id": message.pk, "subject": message.subject, "message_id": message.message_id}},
+            source="outbox",
+            external_id=str(message.pk),
+        )
+        for message in messages
+    ]
+    if events:
+        record_events(organization=organization, events=events)
 
 
 def send_test_mail(*, organization: Organization | None, to: str) -> tuple[bool, str]:
