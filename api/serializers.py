@@ -59,12 +59,21 @@ def _organization(serializer) -> object:
 class ContactSerializer(StrictMixin, serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     attributes = serializers.DictField(required=False, help_text=_("Custom attribute values by key (see /attributes)."))
+    registered = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        default=False,
+        help_text=_(
+            "The person signed up themselves (e.g. on your web site): a new contact then also fires "
+            "*registered*, as a sign-up in the preference center does. Ignored for an existing contact."
+        ),
+    )
 
     class Meta:
         model = Contact
         fields = [
             "id", "email", "salutation", "first_name", "last_name", "phone", "language", "external_ref",
-            "attributes", "tags", "created_at", "updated_at",
+            "attributes", "tags", "created_at", "updated_at", "registered",
         ]  # fmt: skip
         read_only_fields = ["id", "tags", "created_at", "updated_at"]
 

@@ -48,10 +48,17 @@ def organization_created(organization: Organization) -> None:
 
 
 @transaction.atomic
-def create_contact(*, organization: Organization, email: str, source: str = "engage", **fields: Any) -> Contact:
+def create_contact(
+    *, organization: Organization, email: str, source: str = "engage", registered: bool = False, **fields: Any
+) -> Contact:
+    """Create a contact; fires *contact created*, and *registered* when the person signed up
+    themselves (the preference center, or an integration saying so)."""
     contact = Contact(organization=organization, email=email, **fields)
     contact.full_clean(validate_unique=False)
-    return save_new_contact(contact=contact, source=source)
+    contact = save_new_contact(contact=contact, source=source)
+    if registered:
+        record_event(organization=organization, type=EventType.REGISTERED, contact=contact, source=source)
+    return contact
 
 
 @transaction.atomic
@@ -95,6 +102,7 @@ def save_contact(*, contact: Contact, data: dict[str, Any], source: str) -> Cont
     """Change a contact's fields and attributes (merged), firing *profile data changed*."""
     data = dict(data)
     attributes = data.pop("attributes", None)
+    data.pop("registered", None)  # an existing contact registered, or not, long ago
     update_profile(contact=contact, fields=data, attributes=attributes, source=source)
     contact.refresh_from_db()
     return contact
@@ -424,8 +432,8 @@ def register(
         last_name=last_name,
         language=language,
         source="portal",
+        registered=True,
     )
-    record_event(organization=organization, type=EventType.REGISTERED, contact=contact, source="portal")
     for group in groups:
         subscribe(contact=contact, group=group, source="portal registration", ip_address=ip_address)
     return contact

@@ -28,6 +28,30 @@ def test_create_a_contact_fires_contact_created(alice_api, alice_org):
     assert Event.objects.filter(contact=contact, type="contact_created", source="api").exists()
 
 
+def test_a_contact_who_registered_fires_registered_once(alice_api, alice_org):
+    body = {"email": "signup@example.com", "registered": True}
+    assert alice_api.post("/api/v1/contacts", body, format="json").status_code == 201
+    contact = Contact.objects.get(organization=alice_org, email="signup@example.com")
+    assert list(Event.objects.filter(contact=contact).values_list("type", flat=True).order_by("id")) == [
+        "contact_created",
+        "registered",
+    ]
+    # The same person again, through the upsert: known already, so nothing is registered twice.
+    assert alice_api.put("/api/v1/contacts/by-email/signup@example.com", body, format="json").status_code == 200
+    assert Event.objects.filter(contact=contact, type="registered").count() == 1
+
+
+def test_upsert_and_bulk_register_new_contacts_only_when_asked(alice_api, alice_org):
+    alice_api.put("/api/v1/contacts/by-email/a@example.com", {"registered": True}, format="json")
+    alice_api.post(
+        "/api/v1/contacts/bulk",
+        {"contacts": [{"email": "b@example.com", "registered": True}, {"email": "c@example.com"}]},
+        format="json",
+    )
+    registered = Event.objects.filter(type="registered").values_list("contact__email", flat=True)
+    assert sorted(registered) == ["a@example.com", "b@example.com"]
+
+
 def test_the_same_address_twice_is_400_on_email(alice_api, jana):
     response = alice_api.post("/api/v1/contacts", {"email": "JANA@example.com"}, format="json")
     assert response.status_code == 400
