@@ -10,6 +10,8 @@ from rest_framework.response import Response
 
 from api import agentless
 from api.filters import id_or_404
+from api.genesys import GenesysErrorsMixin
+from api.permissions import CanSendAgentlessEmail
 from api.views.base import ApiView
 from notifications.models import OutboundMessage
 
@@ -51,7 +53,9 @@ def describe(message: OutboundMessage) -> dict:
     return body
 
 
-class AgentlessEmailView(ApiView):
+class AgentlessEmailView(GenesysErrorsMixin, ApiView):
+    permission_classes = [CanSendAgentlessEmail]
+
     @extend_schema(
         summary="Send one e-mail without an agent (Genesys Cloud's agentless format)",
         tags=["conversations"],
@@ -76,7 +80,7 @@ class AgentlessEmailView(ApiView):
         return Response(describe(message), status=status.HTTP_202_ACCEPTED)
 
 
-class AgentlessMessageView(ApiView):
+class AgentlessMessageView(GenesysErrorsMixin, ApiView):
     @extend_schema(
         summary="Get a mail of a conversation (its selfUri)",
         tags=["conversations"],

@@ -96,7 +96,7 @@ def test_a_read_key_cannot_send(bob_api, body):
 def assert_refused(api, body, field: str) -> None:
     response = send(api, body)
     assert response.status_code == 400, response.json()
-    assert field in response.json()["errors"], response.json()
+    assert field in [detail["fieldName"] for detail in response.json()["details"]], response.json()
     assert not OutboundMessage.objects.exists()
 
 
