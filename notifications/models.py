@@ -101,7 +101,8 @@ TRACKING_ORDER = [
 
 
 class Conversation(models.Model):
-    """Mails sent and replies received about one matter, with one contact."""
+    """Mails sent and replies received about one matter, with one contact. `created_at` is
+    the time of its original mail, from which its 30 days run (notifications.conversations)."""
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)

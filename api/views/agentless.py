@@ -13,6 +13,7 @@ from api.filters import id_or_404
 from api.genesys import GenesysErrorsMixin
 from api.permissions import CanSendAgentlessEmail
 from api.views.base import ApiView
+from notifications.conversations import ConversationClosed
 from notifications.models import OutboundMessage
 
 REQUEST_EXAMPLE = OpenApiExample(
@@ -76,7 +77,10 @@ class AgentlessEmailView(GenesysErrorsMixin, ApiView):
             raise exceptions.Throttled(
                 wait=exc.wait, detail=_("The organization's mails per minute are used up; retry later.")
             ) from exc
-        message = agentless.send_agentless(organization=self.organization, data=serializer.validated_data)
+        try:
+            message = agentless.send_agentless(organization=self.organization, data=serializer.validated_data)
+        except ConversationClosed as exc:  # closed between validation and now
+            raise exceptions.ValidationError({"conversationId": [agentless.CLOSED]}) from exc
         return Response(describe(message), status=status.HTTP_202_ACCEPTED)
 
 
