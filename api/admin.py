@@ -36,9 +36,11 @@ class RevokeMixin:
 @admin.register(ApiKey)
 class ApiKeyAdmin(RevokeMixin, OrganizationScopedAdmin):
     admins_only = True
-    list_display = ["name", "prefix", "scope", "organization", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["scope", "organization"]
-    fields = ["organization", "name", "scope", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name", "prefix", "scope", "agentless_email", "organization", "created_at", "last_used_at", "revoked_at",
+    ]  # fmt: skip
+    list_filter = ["scope", "agentless_email", "organization"]
+    fields = ["organization", "name", "scope", "agentless_email", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]  # revoke with the action
     actions = ["revoke"]
 
@@ -58,9 +60,9 @@ class ApiKeyAdmin(RevokeMixin, OrganizationScopedAdmin):
 @admin.register(OAuthClient)
 class OAuthClientAdmin(RevokeMixin, OrganizationScopedAdmin):
     admins_only = True
-    list_display = ["name", "client_id", "scope", "organization", "created_at", "revoked_at"]
-    list_filter = ["scope", "organization"]
-    fields = ["organization", "name", "scope", "client_id", "created_at", "revoked_at"]
+    list_display = ["name", "client_id", "scope", "agentless_email", "organization", "created_at", "revoked_at"]
+    list_filter = ["scope", "agentless_email", "organization"]
+    fields = ["organization", "name", "scope", "agentless_email", "client_id", "created_at", "revoked_at"]
     readonly_fields = ["client_id", "created_at", "revoked_at"]
     actions = ["revoke"]
 

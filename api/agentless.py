@@ -21,7 +21,7 @@ from api import ratecount
 from api.serializers import StrictMixin
 from contacts.models import Organization
 from contacts.selectors import contact_by_email
-from notifications.conversations import conversation_for
+from notifications import conversations
 from notifications.domains import is_verified_sender
 from notifications.models import OutboundMessage, SendQuota
 from notifications.services import RenderedMail, enqueue_mail, send_after_commit
@@ -33,6 +33,10 @@ MAX_LOCAL_PART = 64
 MAX_NAME = 64
 MAX_BODY_BYTES = 3 * 1024 * 1024
 WINDOW = 60  # seconds
+CLOSED = _(
+    "This conversation is closed: its 30 days after the original mail are over. Leave conversationId out to "
+    "start a new conversation."
+)
 
 
 class AddressSerializer(StrictMixin, serializers.Serializer):
@@ -75,7 +79,10 @@ class AgentlessEmailSerializer(StrictMixin, serializers.Serializer):
     conversationId = serializers.UUIDField(
         required=False,
         label=_("Conversation ID"),
-        help_text=_("Continue this conversation (a new one starts if it is unknown or idle)."),
+        help_text=_(
+            "Continue this conversation, within 30 days after its original mail (later it is refused; an "
+            "unknown id starts a new conversation)."
+        ),
     )
     attachments = serializers.ListField(
         required=False, help_text=_("Not supported: must be absent or empty."), child=serializers.DictField()
@@ -89,6 +96,11 @@ class AgentlessEmailSerializer(StrictMixin, serializers.Serializer):
     def validate_subject(self, value: str) -> str:
         if "\r" in value or "\n" in value:
             raise serializers.ValidationError(_("A subject is one line."))
+        return value
+
+    def validate_conversationId(self, value):
+        if conversations.is_closed(organization=self.context["organization"], conversation_id=value):
+            raise serializers.ValidationError(CLOSED)
         return value
 
     def validate_attachments(self, value: list) -> list:
@@ -159,11 +171,12 @@ def admit(organization: Organization) -> None:
 def send_agentless(*, organization: Organization, data: dict) -> OutboundMessage:
     """Queue the mail in the outbox (in the caller's transaction) and send it once that commits."""
     sender, recipient = data["fromAddress"], data["toAddresses"][0]
-    conversation = conversation_for(
+    conversation = conversations.conversation_for(
         organization=organization,
         conversation_id=data.get("conversationId"),
         subject=data["subject"],
         contact=contact_by_email(organization, recipient["email"]),
+        refuse_closed=True,  # checked by the serializer; this keeps the rule at the last moment too
     )
     headers = {}
     if reply_to := data.get("replyToAddress"):

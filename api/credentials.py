@@ -30,11 +30,13 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Principal:
-    """Who calls the API: always one organization with one scope."""
+    """Who calls the API: always one organization with one scope, and whether it may send
+    agentless e-mail (a permission of its own)."""
 
     organization: Organization
     scope: str
     credential: str  # "key:<id>" or "client:<id>", for rate limits and logs
+    can_send_agentless: bool = False
 
     is_authenticated = True
     is_anonymous = False
@@ -66,9 +68,11 @@ def _split(value: str, kind: str) -> str | None:
 
 
 @transaction.atomic
-def create_api_key(*, organization: Organization, name: str, scope: str = Scope.READ) -> tuple[ApiKey, str]:
+def create_api_key(
+    *, organization: Organization, name: str, scope: str = Scope.READ, agentless_email: bool = False
+) -> tuple[ApiKey, str]:
     """Returns the key and its plain value, which is shown once and never stored."""
-    key = ApiKey(organization=organization, name=name, scope=scope)
+    key = ApiKey(organization=organization, name=name, scope=scope, agentless_email=agentless_email)
     return key, save_new_api_key(key=key)
 
 
@@ -83,8 +87,10 @@ def save_new_api_key(*, key: ApiKey) -> str:
 
 
 @transaction.atomic
-def create_oauth_client(*, organization: Organization, name: str, scope: str = Scope.READ) -> tuple[OAuthClient, str]:
-    client = OAuthClient(organization=organization, name=name, scope=scope)
+def create_oauth_client(
+    *, organization: Organization, name: str, scope: str = Scope.READ, agentless_email: bool = False
+) -> tuple[OAuthClient, str]:
+    client = OAuthClient(organization=organization, name=name, scope=scope, agentless_email=agentless_email)
     return client, save_new_oauth_client(client=client)
 
 
@@ -126,7 +132,12 @@ def _principal_for_key(prefix: str, value: str) -> Principal | None:
     now = timezone.now()
     if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return Principal(organization=key.organization, scope=key.scope, credential=f"key:{key.pk}")
+    return Principal(
+        organization=key.organization,
+        scope=key.scope,
+        credential=f"key:{key.pk}",
+        can_send_agentless=key.agentless_email,
+    )
 
 
 def _principal_for_token(prefix: str, value: str) -> Principal | None:
@@ -138,7 +149,12 @@ def _principal_for_token(prefix: str, value: str) -> Principal | None:
     if token is None or not hmac.compare_digest(token.hashed_token, digest(value)):
         return None
     client = token.client
-    return Principal(organization=client.organization, scope=client.scope, credential=f"client:{client.pk}")
+    return Principal(
+        organization=client.organization,
+        scope=client.scope,
+        credential=f"client:{client.pk}",
+        can_send_agentless=client.agentless_email,
+    )
 
 
 def authenticate_client(client_id: str, secret: str) -> OAuthClient | None:

@@ -18,12 +18,27 @@ class Scope(models.TextChoices):
     WRITE = "write", _("read and write")
 
 
+AGENTLESS_EMAIL = "conversation:agentlessEmail:send"  # Genesys' name of the permission
+
+
+def agentless_email_field() -> models.BooleanField:
+    return models.BooleanField(
+        _("agentless e-mail"),
+        default=False,
+        help_text=_(
+            "May send agentless e-mail (POST /api/v1/conversations/emails/agentless; in Genesys: "
+            "conversation:agentlessEmail:send), whatever the scope."
+        ),
+    )
+
+
 class ApiKey(models.Model):
     """An organization's key for the REST API, sent as `Authorization: Bearer <key>`."""
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     name = models.CharField(_("name"), max_length=100, help_text=_("What uses this key, e.g. “Shop”."))
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    agentless_email = agentless_email_field()
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
     hashed_key = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -51,6 +66,7 @@ class OAuthClient(models.Model):
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     name = models.CharField(_("name"), max_length=100)
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    agentless_email = agentless_email_field()
     client_id = models.CharField(_("client id"), max_length=40, unique=True, editable=False)
     hashed_secret = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

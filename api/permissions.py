@@ -16,3 +16,20 @@ class HasScope(permissions.BasePermission):
         if not isinstance(principal, Principal):
             return False
         return request.method in permissions.SAFE_METHODS or principal.can_write
+
+
+class CanSendAgentlessEmail(permissions.BasePermission):
+    """Sending agentless e-mail needs its own permission on the credential (Genesys'
+    `conversation:agentlessEmail:send`), whether it may read only or also write."""
+
+    message = _(
+        "This credential may not send agentless e-mail: give it the permission “agentless e-mail” "
+        "(conversation:agentlessEmail:send)."
+    )
+    code = "missing_permissions"
+
+    def has_permission(self, request, view) -> bool:
+        principal = request.user
+        if not isinstance(principal, Principal):
+            return False
+        return request.method in permissions.SAFE_METHODS or principal.can_send_agentless

@@ -7,6 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
+from api.genesys import GenesysErrorSerializer, GenesysErrorsMixin
 from api.serializers import ProblemSerializer
 
 ERRORS = {
@@ -46,6 +47,42 @@ EXAMPLES = {
 }  # fmt: skip
 
 
+def _genesys(status: int, code: str, message: str, **extra) -> dict:
+    return {"message": message, "code": code, "status": status, "messageParams": {},
+            "contextId": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "details": [], "errors": [], **extra}  # fmt: skip
+
+
+GENESYS_EXAMPLES = {
+    "400": _genesys(
+        400, "bad.request", "Ensure this field has no more than 400 characters.",
+        details=[{"errorCode": "invalid.value", "fieldName": "subject"}],
+        errors=[{"message": "Ensure this field has no more than 400 characters.", "code": "invalid.value",
+                 "status": 400, "messageParams": {"fieldName": "subject"},
+                 "details": [{"errorCode": "invalid.value", "fieldName": "subject"}], "errors": []}],
+    ),
+    "401": _genesys(401, "authentication.required", "Authentication credentials were not provided."),
+    "403": _genesys(
+        403, "missing.permissions", "This credential may not send agentless e-mail: give it the permission "
+        "“agentless e-mail” (conversation:agentlessEmail:send).",
+    ),
+    "404": _genesys(404, "not.found", "Not found."),
+    "409": _genesys(409, "conflict", "A request with this Idempotency-Key is still being processed; retry later."),
+    "413": _genesys(413, "request.entity.too.large", "The request body is too large."),
+    "415": _genesys(415, "unsupported.media.type", 'Unsupported media type "text/plain" in request.'),
+    "422": _genesys(422, "unprocessable.entity", "This Idempotency-Key was used with a different request body."),
+    "429": _genesys(
+        429, "too.many.requests", "Rate limit exceeded the maximum. Retry the request in [12] seconds",
+        messageWithParams="Rate limit exceeded the maximum. Retry the request in [{retryAfter}] seconds",
+        messageParams={"retryAfter": "12"},
+    ),
+}  # fmt: skip
+GENESYS_ERRORS = {
+    **ERRORS,
+    "400": "Invalid input: `details` and `errors` name each field.",
+    "403": "The credential lacks the agentless e-mail permission (conversation:agentlessEmail:send).",
+}
+
+
 class AutoSchema(BaseAutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
@@ -76,8 +113,11 @@ class AutoSchema(BaseAutoSchema):
         responses = super()._get_response_bodies(direction)
         if not self._is_api():
             return responses
-        problem = self.resolve_serializer(ProblemSerializer, "response").ref
-        errors = dict(ERRORS) if self.method != "GET" else {k: v for k, v in ERRORS.items() if k in READ_ONLY}
+        # The agentless endpoints answer errors in Genesys' envelope, the rest as problems.
+        genesys = isinstance(self.view, GenesysErrorsMixin)
+        problem = self.resolve_serializer(GenesysErrorSerializer if genesys else ProblemSerializer, "response").ref
+        examples, all_errors = (GENESYS_EXAMPLES, GENESYS_ERRORS) if genesys else (EXAMPLES, ERRORS)
+        errors = dict(all_errors) if self.method != "GET" else {k: v for k, v in all_errors.items() if k in READ_ONLY}
         if self.method == "POST":
             errors.update(POST_ERRORS)
             for code, response in responses.items():
@@ -90,7 +130,7 @@ class AutoSchema(BaseAutoSchema):
         if self.method in ("PUT", "PATCH"):
             errors["422"] = POST_ERRORS["422"]
         for code, description in errors.items():
-            content = {"schema": problem, "example": EXAMPLES[code]}
+            content = {"schema": problem, "example": examples[code]}
             entry = {"description": description, "content": {"application/json": content}}
             if code == "429":
                 entry["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}

@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from api import genesys
 from api.views.agentless import AgentlessEmailView, AgentlessMessageView
 from api.views.automations import AutomationViewSet, OutboundMessageViewSet, RunViewSet, SuppressionViewSet
 from api.views.contacts import (
@@ -37,6 +38,13 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return JsonResponse(body, status=404)
 
 
+@csrf_exempt
+def genesys_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Other addresses under the agentless endpoints answer in Genesys' error format."""
+    body = genesys.body(404, "not.found", _("No such address."))
+    return JsonResponse(body, status=404, headers={"inin-correlation-id": body["contextId"]})
+
+
 app_name = "api"
 urlpatterns = [
     path("api/v1/", include(router.urls)),
@@ -46,6 +54,7 @@ urlpatterns = [
         AgentlessMessageView.as_view(),
         name="agentless-message",
     ),
+    re_path(r"^api/v1/conversations/emails/(?P<rest>.*)$", genesys_not_found),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("oauth/token", TokenView.as_view(), name="token"),

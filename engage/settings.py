@@ -279,6 +279,8 @@ ENGAGE_MAX_CHAIN_DEPTH = _int("ENGAGE_MAX_CHAIN_DEPTH", 5, minimum=1)
 
 # Default sending rate limit of each organization (shared by all workers, stored per organization).
 ENGAGE_MAILS_PER_MINUTE = _int("ENGAGE_MAILS_PER_MINUTE", 600, minimum=1)
+# Campaign mail (marketing, with List-Unsubscribe) draws from a bucket of its own.
+ENGAGE_CAMPAIGN_MAILS_PER_MINUTE = _int("ENGAGE_CAMPAIGN_MAILS_PER_MINUTE", 3000, minimum=1)
 
 # Fernet keys for secrets at rest, newest first (see engage/crypto.py).
 ENGAGE_ENCRYPTION_KEYS = env.list("ENGAGE_ENCRYPTION_KEYS", default=[])

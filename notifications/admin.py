@@ -362,8 +362,8 @@ class PreparedMessageAdmin(OrganizationScopedAdmin):
 class SendQuotaAdmin(OrganizationScopedAdmin):
     """Sending rate limits are the host's to set; organizations may look at theirs."""
 
-    list_display = ["organization", "mails_per_minute"]
-    fields = ["organization", "mails_per_minute"]
+    list_display = ["organization", "mails_per_minute", "campaign_mails_per_minute"]
+    fields = ["organization", "mails_per_minute", "campaign_mails_per_minute"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_host_admin(request)

@@ -1,8 +1,12 @@
 """Conversations: the mails sent and the replies received about one matter.
 
-A mail may continue a conversation (given its public id) as long as the conversation had
-activity in the last 30 days; after that, or with an id that is unknown or belongs to
-another organization, a new conversation starts. Replies follow the same 30-day rule.
+As in Genesys Cloud, a conversation is open for 30 days after its original mail (its
+`created_at`: when its first mail was accepted), however busy it is: later mails and
+replies do not extend it. Within the window a mail may continue the conversation (given
+its public id) and a reply joins it; after it, a reply is kept but joins nothing, and a
+mail that names the conversation starts a new one, or is refused where the caller asks
+for that (the agentless API). An id that is unknown or belongs to another organization
+starts a new conversation.
 """
 
 from __future__ import annotations
@@ -16,22 +20,40 @@ from django.utils import timezone
 from contacts.models import Contact, Organization
 from notifications.models import Conversation
 
-MAX_IDLE = timedelta(days=30)
+WINDOW = timedelta(days=30)
+
+
+class ConversationClosed(Exception):
+    """The conversation's 30 days after its original mail are over."""
 
 
 def is_open(conversation: Conversation, *, at: datetime | None = None) -> bool:
-    """True while the conversation had activity within the last 30 days."""
-    return (at or timezone.now()) - conversation.last_message_at <= MAX_IDLE
+    """True within 30 days after the conversation's original mail."""
+    return (at or timezone.now()) - conversation.created_at <= WINDOW
+
+
+def is_closed(*, organization: Organization, conversation_id: uuid.UUID) -> bool:
+    """True when the organization has a conversation with this id and its 30 days are over."""
+    found = Conversation.objects.filter(organization=organization, uuid=conversation_id).first()
+    return found is not None and not is_open(found)
 
 
 def conversation_for(
-    *, organization: Organization, conversation_id: uuid.UUID | None, subject: str, contact: Contact | None = None
+    *,
+    organization: Organization,
+    conversation_id: uuid.UUID | None,
+    subject: str,
+    contact: Contact | None = None,
+    refuse_closed: bool = False,
 ) -> Conversation:
-    """The organization's open conversation with this id, or a new one."""
+    """The organization's open conversation with this id, or a new one. With
+    `refuse_closed`, a closed conversation raises ConversationClosed instead."""
     if conversation_id is not None:
         found = Conversation.objects.filter(organization=organization, uuid=conversation_id).first()
         if found is not None and is_open(found):
             return found
+        if found is not None and refuse_closed:
+            raise ConversationClosed(conversation_id)
     return Conversation.objects.create(
         organization=organization, subject=subject[:400], contact=contact, last_message_at=timezone.now()
     )

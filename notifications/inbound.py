@@ -93,9 +93,9 @@ def store_reply(message: AnymailInboundMessage, match: Match, *, esp: str, recei
     if conversation is not None and not conversations.is_open(conversation, at=received_at):
         conversation = None
     elif conversation is None and match.answered is not None:
-        last_activity = match.answered.sent_at or match.answered.created_at
-        if received_at - last_activity <= conversations.MAX_IDLE:
-            conversation = _start_conversation(match.answered, last_activity)
+        original_at = match.answered.sent_at or match.answered.created_at
+        if received_at - original_at <= conversations.WINDOW:
+            conversation = _start_conversation(match.answered, original_at)
     contact = (match.answered and match.answered.contact) or (match.conversation and match.conversation.contact)
     sender = message.from_email
     try:
@@ -136,14 +136,18 @@ def store_reply(message: AnymailInboundMessage, match: Match, *, esp: str, recei
     return reply
 
 
-def _start_conversation(answered: OutboundMessage, last_activity) -> Conversation:
-    """A mail sent outside any conversation starts one when it is answered in time."""
+def _start_conversation(answered: OutboundMessage, original_at) -> Conversation:
+    """A mail sent outside any conversation starts one when it is answered in time; the
+    conversation dates from that mail, its original one (created_at is set on insert, so
+    it is moved back after)."""
     conversation = Conversation.objects.create(
         organization=answered.organization,
         subject=answered.subject,
         contact=answered.contact,
-        last_message_at=last_activity,
+        last_message_at=original_at,
     )
+    Conversation.objects.filter(pk=conversation.pk).update(created_at=original_at)
+    conversation.created_at = original_at
     OutboundMessage.objects.filter(pk=answered.pk, conversation__isnull=True).update(conversation=conversation)
     return conversation
 

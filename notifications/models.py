@@ -111,7 +111,8 @@ TRACKING_ORDER = [
 
 
 class Conversation(models.Model):
-    """Mails sent and replies received about one matter, with one contact."""
+    """Mails sent and replies received about one matter, with one contact. `created_at` is
+    the time of its original mail, from which its 30 days run (notifications.conversations)."""
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
@@ -340,16 +341,28 @@ class PreparedMessageVariant(models.Model):
 
 
 class SendQuota(models.Model):
-    """A token bucket per organization, in the database so that every worker process on
-    every machine draws from the same one: `mails_per_minute` tokens at most, refilled
-    continuously."""
+    """Two token buckets per organization, in the database so that every worker process on
+    every machine draws from the same ones: transactional mail takes from the first
+    (`mails_per_minute` tokens at most), campaign mail from the second
+    (`campaign_mails_per_minute`); each is refilled continuously."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="send_quota")
     mails_per_minute = models.PositiveIntegerField(
-        _("mails per minute"), default=600, validators=[MinValueValidator(1)]
+        _("mails per minute"),
+        default=600,
+        validators=[MinValueValidator(1)],
+        help_text=_("Transactional mail: everything that is not campaign mail."),
     )
     tokens = models.FloatField(default=600.0)
     updated_at = models.DateTimeField()
+    campaign_mails_per_minute = models.PositiveIntegerField(
+        _("campaign mails per minute"),
+        default=3000,
+        validators=[MinValueValidator(1)],
+        help_text=_("Campaign mail: marketing mail, which carries an unsubscribe link."),
+    )
+    campaign_tokens = models.FloatField(default=3000.0)
+    campaign_updated_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("sending rate limit")

@@ -230,11 +230,19 @@ def send_claimed(token: uuid.UUID | str) -> int:
         batch = _hold_suppressed(batch, token)
         if not batch:
             continue
-        allowed = ratelimit.acquire(organization, len(batch))
-        if allowed < len(batch):
-            _postpone(batch[allowed:], token, ratelimit.wait_for(organization, len(batch) - allowed))
+        # Campaign and transactional mail wait on buckets of their own (ratelimit).
+        allowed = []
+        for campaign in (False, True):
+            tier = [message for message in batch if _is_marketing(message) == campaign]
+            if not tier:
+                continue
+            granted = ratelimit.acquire(organization, len(tier), campaign=campaign)
+            if granted < len(tier):
+                wait = ratelimit.wait_for(organization, len(tier) - granted, campaign=campaign)
+                _postpone(tier[granted:], token, wait)
+            allowed += tier[:granted]
         if allowed:
-            sent += _send_batch(batch[:allowed], token, mailsettings.connection_for(organization))
+            sent += _send_batch(allowed, token, mailsettings.connection_for(organization))
     return sent
 
 

@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import secrets
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -158,6 +159,45 @@ def test_a_reply_after_30_quiet_days_is_kept_but_joins_nothing(client, sent, con
     assert (reply.organization, reply.conversation, reply.in_reply_to) == (alice_org, None, sent)
     assert not Event.objects.filter(type=EventType.MESSAGE_REPLY).exists()
     assert Conversation.objects.get().last_message_at == conversation.last_message_at
+
+
+def another_reply(*, references: str, subject: str) -> dict:
+    """A Postmark reply with a Message-ID of its own (the recorded one would be a duplicate)."""
+    payload = postmark_reply(references=references, subject=subject)
+    for header in payload["Headers"]:
+        if header["Name"] == "Message-ID":
+            header["Value"] = f"<{uuid.uuid4()}@mail.example.com>"
+    return payload
+
+
+def test_a_reply_after_day_30_of_the_original_mail_joins_nothing_however_busy(
+    client, sent, conversation, alice_org, contact
+):
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(days=25)):  # the conversation goes on …
+        mail = RenderedMail(subject="Re: Summer deals", text="Still there?")
+        later = enqueue_mail(
+            organization=alice_org, to=contact.email, mail=mail, contact=contact, conversation=conversation
+        )
+    with time_machine.travel(start + timedelta(days=29)):
+        post_postmark(client, another_reply(references=later.message_id, subject="Re: one"))
+    with time_machine.travel(start + timedelta(days=31)):  # … but its 30 days are over
+        post_postmark(client, another_reply(references=later.message_id, subject="Re: two"))
+    joined = dict(InboundMessage.objects.values_list("subject", "conversation"))
+    assert joined == {"Re: one": conversation.pk, "Re: two": None}
+    assert Event.objects.filter(type=EventType.MESSAGE_REPLY).count() == 1
+
+
+def test_a_conversation_started_by_a_reply_dates_from_the_original_mail(client, alice_org, contact):
+    lone = enqueue_mail(organization=alice_org, to=contact.email, mail=RenderedMail(subject="W", text="x"))
+    with time_machine.travel(timezone.now() + timedelta(days=20)):
+        post_postmark(client, another_reply(references=lone.message_id, subject="Re: early"))
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        post_postmark(client, another_reply(references=lone.message_id, subject="Re: late"))
+    conversation = Conversation.objects.get()
+    assert conversation.created_at == lone.created_at
+    joined = dict(InboundMessage.objects.values_list("subject", "conversation"))
+    assert joined == {"Re: early": conversation.pk, "Re: late": None}
 
 
 def test_a_reply_to_nothing_of_ours_is_acknowledged_and_dropped(client, sent):

@@ -77,15 +77,58 @@ def test_only_the_host_sets_an_organizations_rate_limit(client, alice, host_admi
     client.post(url, {"mails_per_minute": "100000"})
     assert SendQuota.objects.get().mails_per_minute == 60
     client.force_login(host_admin)
-    assert client.post(url, {"organization": alice_org.pk, "mails_per_minute": "1200"}).status_code == 302
-    assert SendQuota.objects.get().mails_per_minute == 1200
+    form = {"organization": alice_org.pk, "mails_per_minute": "1200", "campaign_mails_per_minute": "6000"}
+    assert client.post(url, form).status_code == 302
+    assert (SendQuota.objects.get().mails_per_minute, SendQuota.objects.get().campaign_mails_per_minute) == (1200, 6000)
 
 
 def test_a_rate_limit_added_by_the_host_starts_with_a_full_bucket(client, host_admin, alice_org):
     client.force_login(host_admin)
-    response = client.post(
-        "/admin/notifications/sendquota/add/", {"organization": alice_org.pk, "mails_per_minute": "90"}
-    )
-    assert response.status_code == 302
+    form = {"organization": alice_org.pk, "mails_per_minute": "90", "campaign_mails_per_minute": "900"}
+    assert client.post("/admin/notifications/sendquota/add/", form).status_code == 302
     quota = SendQuota.objects.get(organization=alice_org)
     assert (quota.mails_per_minute, quota.tokens) == (90, 90.0)
+    assert (quota.campaign_mails_per_minute, quota.campaign_tokens) == (900, 900.0)
+
+
+def queue_campaign(organization, count: int) -> list[int]:
+    """Marketing mail: it carries List-Unsubscribe (as notifications.prepared sets it)."""
+    headers = {"List-Unsubscribe": "<https://example.com/u>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return [
+        enqueue_mail(organization=organization, to=f"c{i}@example.com", mail=MAIL, headers=headers).pk
+        for i in range(count)
+    ]
+
+
+def test_campaign_mail_is_not_held_by_used_up_transactional_mail(alice_org, smtp_server):
+    SendQuota.objects.create(
+        organization=alice_org, mails_per_minute=5, tokens=0, updated_at=timezone.now(),
+        campaign_mails_per_minute=50, campaign_tokens=50, campaign_updated_at=timezone.now(),
+    )  # fmt: skip
+    with time_machine.travel(timezone.now(), tick=False):
+        transactional, campaign = queue(alice_org, 3), queue_campaign(alice_org, 20)
+        deliver(transactional + campaign)
+    assert set(OutboundMessage.objects.filter(pk__in=campaign).values_list("status", flat=True)) == {"sent"}
+    assert set(OutboundMessage.objects.filter(pk__in=transactional).values_list("status", flat=True)) == {"queued"}
+
+
+def test_transactional_mail_is_not_held_by_a_used_up_campaign(alice_org, smtp_server):
+    SendQuota.objects.create(
+        organization=alice_org, mails_per_minute=5, tokens=5, updated_at=timezone.now(),
+        campaign_mails_per_minute=50, campaign_tokens=0, campaign_updated_at=timezone.now(),
+    )  # fmt: skip
+    with time_machine.travel(timezone.now(), tick=False):
+        campaign, transactional = queue_campaign(alice_org, 20), queue(alice_org, 3)
+        deliver(campaign + transactional)
+    assert set(OutboundMessage.objects.filter(pk__in=transactional).values_list("status", flat=True)) == {"sent"}
+    waiting = OutboundMessage.objects.filter(pk__in=campaign)
+    assert set(waiting.values_list("status", flat=True)) == {"queued"}
+    # the campaign waits for its own bucket (50 a minute: 20 mails in about 24 seconds)
+    assert {round((m.next_attempt_at - timezone.now()).total_seconds() / 10) for m in waiting} == {2}
+
+
+def test_an_organization_starts_with_3000_campaign_mails_a_minute(alice_org, smtp_server):
+    deliver(queue_campaign(alice_org, 1))
+    quota = SendQuota.objects.get(organization=alice_org)
+    assert (quota.mails_per_minute, quota.campaign_mails_per_minute) == (600, 3000)
+    assert quota.campaign_tokens == 2999

@@ -10,7 +10,10 @@ from rest_framework.response import Response
 
 from api import agentless
 from api.filters import id_or_404
+from api.genesys import GenesysErrorsMixin
+from api.permissions import CanSendAgentlessEmail
 from api.views.base import ApiView
+from notifications.conversations import ConversationClosed
 from notifications.models import OutboundMessage
 
 REQUEST_EXAMPLE = OpenApiExample(
@@ -51,7 +54,9 @@ def describe(message: OutboundMessage) -> dict:
     return body
 
 
-class AgentlessEmailView(ApiView):
+class AgentlessEmailView(GenesysErrorsMixin, ApiView):
+    permission_classes = [CanSendAgentlessEmail]
+
     @extend_schema(
         summary="Send one e-mail without an agent (Genesys Cloud's agentless format)",
         tags=["conversations"],
@@ -72,11 +77,14 @@ class AgentlessEmailView(ApiView):
             raise exceptions.Throttled(
                 wait=exc.wait, detail=_("The organization's mails per minute are used up; retry later.")
             ) from exc
-        message = agentless.send_agentless(organization=self.organization, data=serializer.validated_data)
+        try:
+            message = agentless.send_agentless(organization=self.organization, data=serializer.validated_data)
+        except ConversationClosed as exc:  # closed between validation and now
+            raise exceptions.ValidationError({"conversationId": [agentless.CLOSED]}) from exc
         return Response(describe(message), status=status.HTTP_202_ACCEPTED)
 
 
-class AgentlessMessageView(ApiView):
+class AgentlessMessageView(GenesysErrorsMixin, ApiView):
     @extend_schema(
         summary="Get a mail of a conversation (its selfUri)",
         tags=["conversations"],

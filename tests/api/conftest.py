@@ -1,5 +1,6 @@
 """API fixtures: a write key of Alice's organization (alice), a read key of the same
-organization (bob's) and a write key of Charlie's organization, who must get 404s."""
+organization (bob's) and a write key of Charlie's organization, who must get 404s. Alice's
+and Charlie's keys may also send agentless e-mail; Bob's may not."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def client_for(plain_key: str) -> APIClient:
 
 @pytest.fixture
 def alice_key(alice_org):
-    return create_api_key(organization=alice_org, name="Shop", scope=Scope.WRITE)
+    return create_api_key(organization=alice_org, name="Shop", scope=Scope.WRITE, agentless_email=True)
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def bob_api(alice_org):
 
 @pytest.fixture
 def charlie_api(charlie_org):
-    return client_for(create_api_key(organization=charlie_org, name="Charlie", scope=Scope.WRITE)[1])
+    key = create_api_key(organization=charlie_org, name="Charlie", scope=Scope.WRITE, agentless_email=True)
+    return client_for(key[1])
 
 
 @pytest.fixture(autouse=True)

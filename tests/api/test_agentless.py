@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,33 @@ def test_conversation_id_threads_mails_together(alice_api, body):
     assert Conversation.objects.get(uuid=first["conversationId"]).messages.count() == 2
 
 
+def test_a_conversation_id_continues_within_30_days_after_the_original_mail(alice_api, body):
+    start = timezone.now()
+    first = send(alice_api, body).json()
+    body["conversationId"] = first["conversationId"]
+    with time_machine.travel(start + timedelta(days=20)):
+        assert send(alice_api, body).json()["conversationId"] == first["conversationId"]
+    with time_machine.travel(start + timedelta(days=29, hours=23)):
+        assert send(alice_api, body).json()["conversationId"] == first["conversationId"]
+    assert Conversation.objects.get().messages.count() == 3
+
+
+def test_an_expired_conversation_id_is_refused_not_replaced(alice_api, body):
+    start = timezone.now()
+    first = send(alice_api, body).json()
+    body["conversationId"] = first["conversationId"]
+    with time_machine.travel(start + timedelta(days=20)):
+        send(alice_api, body)  # activity does not extend the 30 days
+    with time_machine.travel(start + timedelta(days=30, minutes=1)):
+        response = send(alice_api, body)
+    answer = response.json()
+    assert (response.status_code, answer["code"]) == (400, "bad.request")
+    assert [detail["fieldName"] for detail in answer["details"]] == ["conversationId"]
+    assert "30 days" in answer["message"]
+    assert Conversation.objects.count() == 1
+    assert OutboundMessage.objects.count() == 2
+
+
 def test_another_organizations_conversation_id_starts_a_new_one(alice_api, charlie_api, charlie_org, body):
     SenderDomain.objects.create(organization=charlie_org, domain="notify.example.de", verified_at=timezone.now())
     theirs = send(charlie_api, body).json()["conversationId"]
@@ -96,7 +124,7 @@ def test_a_read_key_cannot_send(bob_api, body):
 def assert_refused(api, body, field: str) -> None:
     response = send(api, body)
     assert response.status_code == 400, response.json()
-    assert field in response.json()["errors"], response.json()
+    assert field in [detail["fieldName"] for detail in response.json()["details"]], response.json()
     assert not OutboundMessage.objects.exists()
 
 

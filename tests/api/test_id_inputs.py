@@ -53,7 +53,6 @@ def test_event_contact_filter_gives_no_hint_about_other_organizations(alice_api,
         "/api/v1/attributes/{id}",
         "/api/v1/groups/{id}/memberships",
         "/api/v1/contacts/{id}/transactions",
-        "/api/v1/conversations/emails/6f1c1a52-6e0b-4d5e-9d43-1a0a2b8c8b11/messages/{id}",
     ],
 )
 @pytest.mark.parametrize("value", ["99999999999999999999", "9223372036854775808"])
@@ -61,6 +60,13 @@ def test_a_path_id_out_of_range_is_404_in_the_error_format(alice_api, path, valu
     response = alice_api.get(path.format(id=value))
     assert response.status_code == 404
     assert response.json()["type"] == "not_found"
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "9223372036854775808"])
+def test_an_agentless_message_id_out_of_range_is_404_in_genesys_format(alice_api, value):
+    response = alice_api.get(f"/api/v1/conversations/emails/6f1c1a52-6e0b-4d5e-9d43-1a0a2b8c8b11/messages/{value}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not.found"
 
 
 @pytest.mark.parametrize(

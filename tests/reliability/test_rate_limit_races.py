@@ -52,7 +52,7 @@ def test_concurrent_agentless_mails_past_the_organizations_rate_get_exactly_the_
     organization = OrganizationFactory()
     SenderDomain.objects.create(organization=organization, domain="notify.example.de", verified_at=timezone.now())
     SendQuota.objects.create(organization=organization, mails_per_minute=7, tokens=7, updated_at=timezone.now())
-    key = create_api_key(organization=organization, name="Genesys", scope=Scope.WRITE)[1]
+    key = create_api_key(organization=organization, name="Genesys", scope=Scope.WRITE, agentless_email=True)[1]
     body = {
         "fromAddress": {"email": "service@notify.example.de"},
         "toAddresses": [{"email": "jana@example.de"}],

@@ -12,10 +12,15 @@ class Command(BaseCommand):
         parser.add_argument("organization", help="The organization's slug.")
         parser.add_argument("--scope", choices=Scope.values, default=Scope.READ)
         parser.add_argument("--name", default="Command line")
+        parser.add_argument(
+            "--agentless-email",
+            action="store_true",
+            help="Let the key send agentless e-mail (conversation:agentlessEmail:send), whatever its scope.",
+        )
 
-    def handle(self, *args, organization: str, scope: str, name: str, **options) -> None:
+    def handle(self, *args, organization: str, scope: str, name: str, agentless_email: bool, **options) -> None:
         org = Organization.objects.filter(slug=organization).first()
         if org is None:
             raise CommandError(f"No organization with the slug {organization!r}.")
-        _key, plain = create_api_key(organization=org, name=name[:100], scope=scope)
+        _key, plain = create_api_key(organization=org, name=name[:100], scope=scope, agentless_email=agentless_email)
         self.stdout.write(plain)

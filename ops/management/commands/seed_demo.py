@@ -82,6 +82,6 @@ class Command(BaseCommand):
                 "Add a contact and its password mail shows up in this terminal a minute later.\n"
                 "Contacts log in at http://127.0.0.1:8000/portal/demo/login/ with the password from that mail.\n"
                 "API: http://127.0.0.1:8000/api/docs/ (create a key under API keys, or with "
-                "`manage.py create_api_key demo --scope write`); the demo sends from @demo.example.\n"
+                "`manage.py create_api_key demo --scope write --agentless-email`); the demo sends from @demo.example.\n"
             )
         )
