@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from automations.models import Run
 from automations.services import dispatch_due_runs
+from engage import heartbeat
 from notifications.services import dispatch_due_messages
 
 logger = logging.getLogger(__name__)
@@ -32,10 +34,16 @@ def seconds_until_next_due(max_wait: float) -> float:
 
 
 def run_forever(stop: threading.Event, *, interval: float | None = None) -> None:
-    interval = interval or settings.ENGAGE_DISPATCH_INTERVAL
+    """Dispatch until `stop` is set. The loop itself writes the dispatcher's heartbeat, so a
+    loop that hangs stops beating even while its process lives."""
+    interval = min(interval or settings.ENGAGE_DISPATCH_INTERVAL, heartbeat.EVERY_SECONDS)
     batch = settings.ENGAGE_DISPATCH_BATCH_SIZE
+    beaten = -heartbeat.EVERY_SECONDS
     while not stop.is_set():
         try:
+            if time.monotonic() - beaten >= heartbeat.EVERY_SECONDS:
+                heartbeat.beat(heartbeat.DISPATCHER)
+                beaten = time.monotonic()
             claimed = dispatch_due_runs(limit=batch)
             claimed += dispatch_due_messages(limit=batch)
             if claimed >= batch:

@@ -1,7 +1,7 @@
 """Heartbeats: each long-running kind of process says every few seconds that it is alive,
 so that /readyz can tell a load balancer or orchestrator whether work is being done.
 
-The dispatcher writes a row of its own (one per kind, the newest beat of any process of
+The dispatcher's loop writes a row of its own (one per kind, the newest beat of any process of
 that kind wins). The task cluster needs none: django-q2's sentinel already saves its status
 to the broker every half second with a 3-second expiry (django_q.status.Stat), which is
 read here.
@@ -10,10 +10,8 @@ read here.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
-from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 from django_q.conf import Conf
 from django_q.status import Stat
@@ -31,25 +29,6 @@ STALE_AFTER = timedelta(minutes=1)
 
 def beat(kind: str) -> None:
     Heartbeat.objects.update_or_create(kind=kind, defaults={"beat_at": timezone.now()})
-
-
-def beat_until(stop: threading.Event, kind: str, every: float = EVERY_SECONDS) -> None:
-    """Beat now and every `every` seconds until `stop` is set (run it in a thread)."""
-    while True:
-        try:
-            beat(kind)
-        except DatabaseError:
-            logger.warning("Could not write the %s heartbeat; trying again", kind)
-        finally:
-            close_old_connections()
-        if stop.wait(every):
-            return
-
-
-def start_beating(stop: threading.Event, kind: str) -> threading.Thread:
-    thread = threading.Thread(target=beat_until, args=(stop, kind), name=f"{kind}-heartbeat", daemon=True)
-    thread.start()
-    return thread
 
 
 def last_beats() -> dict[str, datetime | None]:

@@ -4,6 +4,7 @@ answer, and the dispatcher and the task cluster beat within the last minute."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -75,13 +76,23 @@ def test_an_unreachable_cache_is_a_503_that_says_so(client, everything_beats, mo
     assert response.json()["checks"]["cache"] == "unreachable: ConnectionError: connection refused"
 
 
-@pytest.mark.django_db(transaction=True)  # the heartbeat thread writes on a connection of its own
-def test_the_dispatcher_beats_until_it_is_stopped():
-    stop = threading.Event()
+@pytest.mark.django_db(transaction=True)  # the dispatcher's thread writes on a connection of its own
+def test_the_dispatcher_loop_beats_until_it_is_stopped():
+    from automations.dispatcher import run_forever
+
     with time_machine.travel(timezone.now() - timedelta(minutes=5), tick=False):
         heartbeat.beat(heartbeat.DISPATCHER)
-    thread = heartbeat.start_beating(stop, heartbeat.DISPATCHER)
-    stop.set()
-    thread.join(timeout=30)
+    assert not heartbeat.is_fresh(Heartbeat.objects.get(kind=heartbeat.DISPATCHER).beat_at)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(stop,), kwargs={"interval": 0.05})
+    thread.start()
+    try:
+        for _ in range(200):
+            if heartbeat.is_fresh(Heartbeat.objects.get(kind=heartbeat.DISPATCHER).beat_at):
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
     assert not thread.is_alive()
     assert heartbeat.is_fresh(Heartbeat.objects.get(kind=heartbeat.DISPATCHER).beat_at)

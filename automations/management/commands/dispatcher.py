@@ -4,7 +4,6 @@ import threading
 from django.core.management.base import BaseCommand
 
 from automations.dispatcher import run_forever
-from engage import heartbeat
 
 
 class Command(BaseCommand):
@@ -18,7 +17,5 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         self.stdout.write("Dispatcher started.")
-        beating = heartbeat.start_beating(stop, heartbeat.DISPATCHER)
         run_forever(stop, interval=interval)
-        beating.join(timeout=5)
         self.stdout.write("Dispatcher stopped.")
