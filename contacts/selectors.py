@@ -26,7 +26,7 @@ def contact_by_external_ref(organization: Organization, external_ref: str) -> Co
 
 
 def email_taken(*, organization: Organization, email: str, exclude_pk: int | None = None) -> bool:
-    others = Contact.objects.filter(organization=organization, email__iexact=email)
+    others = Contact.objects.filter(organization=organization, email__iexact=email.strip())
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return others.exists()

@@ -36,15 +36,11 @@ def create_organization(*, name: str, slug: str, **fields: Any) -> Organization:
 
 @transaction.atomic
 def save_new_organization(*, organization: Organization) -> Organization:
-    """Store a new organization that a form has built and checked (the admin), and set it up."""
+    """Store a new organization that a form has built and checked (the admin); what it
+    starts with is set up by the apps above (see engage.ports)."""
     organization.save()
-    organization_created(organization)
-    return organization
-
-
-def organization_created(organization: Organization) -> None:
-    """What every new organization starts with is set up by the apps above (see engage.ports)."""
     ports.organization_created(organization)
+    return organization
 
 
 @transaction.atomic
