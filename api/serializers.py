@@ -211,7 +211,12 @@ class MembershipChangeSerializer(StrictMixin, serializers.Serializer):
         min_value=1, max_value=MAX_ID, help_text=_("Id of a contact of your organization.")
     )
     action = serializers.ChoiceField(
-        choices=[("add", _("add as member")), ("subscribe", _("subscribe")), ("unsubscribe", _("unsubscribe"))],
+        choices=[
+            ("add", _("add as member")),
+            ("subscribe", _("subscribe")),
+            ("unsubscribe", _("unsubscribe")),
+            ("remove", _("remove from the group")),
+        ],
         help_text=_("subscribe records consent (and sends the confirmation for double opt-in groups)."),
     )
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

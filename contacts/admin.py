@@ -312,6 +312,12 @@ class GroupAdmin(OrganizationScopedAdmin):
     list_filter = ["organization", "is_public", "double_opt_in"]
     search_fields = ["name", "description"]
 
+    def save_model(self, request: HttpRequest, obj: Group, form, change: bool) -> None:
+        self.scope_object(request, obj)
+        # The system user of *group created*: whoever created it, if of this organization.
+        user = request.user if request.user.organization_id == obj.organization_id else None
+        services.save_group(group=obj, user=user, source=f"admin ({request.user.get_username()})")
+
     def get_queryset(self, request: HttpRequest):
         receiving = Count("memberships", filter=Q(memberships__state__in=Membership.RECEIVING))
         return super().get_queryset(request).annotate(receiving_total=receiving)

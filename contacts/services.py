@@ -248,7 +248,7 @@ def save_memberships_by_hand(
     admin). A changed state gets the consent record, event and confirmation mail the same
     change makes anywhere else."""
     for membership in deleted:
-        membership.delete()
+        _delete_membership(membership, source=source)
     ids = [m.pk for m in memberships if m.pk is not None]
     stored = dict(Membership.objects.select_for_update().filter(pk__in=ids).values_list("pk", "state"))
     for membership in memberships:
@@ -327,12 +327,58 @@ def blacklist(*, contact: Contact, group: Group, reason: str = "", source: str =
 
 
 @transaction.atomic
-def remove_member(*, contact: Contact, group: Group) -> bool:
-    """Forget the membership (unlike unsubscribe, which keeps the opt-out)."""
-    deleted, _ = (
-        Membership.objects.filter(contact=contact, group=group).exclude(state=Membership.State.BLACKLISTED).delete()
+def remove_member(*, contact: Contact, group: Group, source: str = "engage") -> bool:
+    """Forget the membership (unlike unsubscribe, which keeps the opt-out). A blacklist
+    entry stays. Fires *member removed from group* when there was one to remove."""
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(contact=contact, group=group)
+        .exclude(state=Membership.State.BLACKLISTED)
+        .first()
     )
-    return bool(deleted)
+    if membership is None:
+        return False
+    _delete_membership(membership, source=source)
+    return True
+
+
+@transaction.atomic
+def remove_from_all_groups(*, contact: Contact, source: str = "engage") -> int:
+    """Forget every membership of the contact but its blacklist entries; one *member
+    removed from group* per group. Returns how many were removed."""
+    memberships = list(
+        Membership.objects.select_for_update()
+        .filter(contact=contact)
+        .exclude(state=Membership.State.BLACKLISTED)
+        .select_related("group")
+        .order_by("id")
+    )
+    for membership in memberships:
+        _delete_membership(membership, source=source)
+    return len(memberships)
+
+
+def _delete_membership(membership: Membership, *, source: str) -> None:
+    contact, group, state = membership.contact, membership.group, membership.state
+    membership.delete()
+    _group_event(EventType.MEMBER_REMOVED, contact, group, source=source, state=state)
+
+
+@transaction.atomic
+def save_group(*, group: Group, source: str, user: User | None = None) -> Group:
+    """Store a group someone created or changed; a new one fires *group created* (a
+    system event: `user` is who created it, none for the API)."""
+    created = group.pk is None
+    group.save()
+    if created:
+        record_event(
+            organization=group.organization,
+            type=EventType.GROUP_CREATED,
+            user=user,
+            payload={"group": {"id": group.pk, "name": group.name}},
+            source=source,
+        )
+    return group
 
 
 def _group_event(type: str, contact: Contact, group: Group, *, source: str, **extra: str) -> None:

@@ -30,6 +30,7 @@ class EventType(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     PROFILE_CHANGED = "profile_changed", _("Profile data changed")
     MEMBER_ADDED = "member_added", _("Member added to group")
+    MEMBER_REMOVED = "member_removed", _("Member removed from group")
     SUBSCRIBED = "subscribed", _("Subscribed to group")
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed from group")
     PASSWORD_REQUESTED = "password_requested", _("Contact requested a password")
@@ -46,6 +47,7 @@ class EventType(models.TextChoices):
     SYSTEM_USER_CREATED = "system_user_created", _("System user created")
     SYSTEM_USER_LOGGED_ON = "system_user_logged_on", _("System user logged on")
     CONTACT_IMPORT_FINISHED = "contact_import_finished", _("Contact import finished")
+    GROUP_CREATED = "group_created", _("Group created")
     # Both (S/K)
     AUTOMATION_FINISHED = "automation_finished", _("Automation finished")
     MANUAL = "manual", _("Manual")
@@ -59,6 +61,7 @@ SCOPES: dict[str, frozenset[str]] = {
     EventType.REGISTERED: K,
     EventType.PROFILE_CHANGED: K,
     EventType.MEMBER_ADDED: K,
+    EventType.MEMBER_REMOVED: K,
     EventType.SUBSCRIBED: K,
     EventType.UNSUBSCRIBED: K,
     EventType.PASSWORD_REQUESTED: K,
@@ -74,6 +77,7 @@ SCOPES: dict[str, frozenset[str]] = {
     EventType.SYSTEM_USER_CREATED: S,
     EventType.SYSTEM_USER_LOGGED_ON: S,
     EventType.CONTACT_IMPORT_FINISHED: S,
+    EventType.GROUP_CREATED: S,
     EventType.AUTOMATION_FINISHED: SK,
     EventType.MANUAL: SK,
 }

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from api import services
@@ -226,7 +228,8 @@ class GroupViewSet(ApiModelViewSet):
         return Group.objects.filter(organization=self.organization)
 
     def perform_create(self, serializer) -> None:
-        serializer.save(organization=self.organization)
+        group = Group(organization=self.organization, **serializer.validated_data)
+        serializer.instance = contact_services.save_group(group=group, source=services.SOURCE)
 
     @extend_schema(summary="List a group's members", tags=["groups"], responses=MembershipSerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=MembershipSerializer)
@@ -237,12 +240,13 @@ class GroupViewSet(ApiModelViewSet):
         return self.get_paginated_response(MembershipSerializer(page, many=True).data)
 
     @extend_schema(
-        summary="Add, subscribe or unsubscribe a contact",
+        summary="Add, subscribe, unsubscribe or remove a contact",
         tags=["groups"],
         request=MembershipChangeSerializer,
-        responses={200: MembershipSerializer},
+        responses={200: MembershipSerializer, 204: None},
         description="`subscribe` and `unsubscribe` record consent and fire their events like the preference "
-        "center does; a blacklisted contact is refused with 422.",
+        "center does; a blacklisted contact is refused with 422. `remove` forgets the membership (204; 404 if "
+        "there is none to remove) and fires *member removed from group*.",
         examples=[OpenApiExample("Subscribe", value={"contact": 17, "action": "subscribe"}, request_only=True)],
     )
     @memberships.mapping.post
@@ -258,6 +262,10 @@ class GroupViewSet(ApiModelViewSet):
             membership = contact_services.subscribe(
                 contact=contact, group=group, source=services.SOURCE, ip_address=client_ip(request)
             )
+        elif data["action"] == "remove":
+            if not contact_services.remove_member(contact=contact, group=group, source=services.SOURCE):
+                raise NotFound(_("The contact is not a member of this group (or is blacklisted for it)."))
+            return Response(status=status.HTTP_204_NO_CONTENT)
         else:
             membership = contact_services.unsubscribe(
                 contact=contact, group=group, source=services.SOURCE, reason=data["reason"]

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from automations.jobs.base import BaseJob, JobContext
-from contacts.models import Membership
+from contacts import services
 from engage.events import K
 
 
@@ -12,5 +12,5 @@ class Job(BaseJob):
 
     def execute(self, context: JobContext) -> dict:
         contact = context.require_contact()
-        removed, _ = Membership.objects.filter(contact=contact).exclude(state=Membership.State.BLACKLISTED).delete()
+        removed = services.remove_from_all_groups(contact=contact, source="automation")
         return {"removed": removed}

@@ -15,5 +15,5 @@ class Job(BaseJob):
 
     def execute(self, context: JobContext) -> dict:
         group = context.related(Group, "group")
-        removed = services.remove_member(contact=context.require_contact(), group=group)
+        removed = services.remove_member(contact=context.require_contact(), group=group, source="automation")
         return {"group": group.name, "removed": removed}
