@@ -12,6 +12,7 @@ from automations.forms import AutomationForm
 from automations.jobs import registry
 from automations.models import Automation, Event, Holiday, Run
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
+from engage import ports
 from engage.display import pretty_json
 from engage.events import EventType, scopes_of
 
@@ -40,7 +41,16 @@ class AutomationAdmin(OrganizationScopedAdmin):
         (None, {"fields": ["organization", "name", "description", "is_active"]}),
         (
             _("When"),
-            {"fields": ["event_type", "event_name", "after_automation", ("salesforce_object", "salesforce_action_id")]},
+            {
+                "fields": [
+                    "event_type",
+                    "event_name",
+                    "after_automation",
+                    "salesforce_connection_id",
+                    ("salesforce_object", "salesforce_action_id"),
+                    "salesforce_conditions",
+                ]
+            },
         ),
         (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
         (
@@ -74,6 +84,12 @@ class AutomationAdmin(OrganizationScopedAdmin):
             "events": {event: sorted(scopes_of(event)) for event in EventType.values},
             "jobs": {key: sorted(job.scopes) for key, job in registry().items()},
         }
+        # Salesforce workflows: the connections, and the objects and fields of recent
+        # notifications, to pick from instead of typing them.
+        organization_id = form.instance.organization_id
+        salesforce = ports.salesforce_choices(organization_id=organization_id) if organization_id else None
+        form.set_salesforce_choices(salesforce.connections if salesforce else [])
+        context["salesforce_objects"] = salesforce.objects if salesforce else {}
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("delay"))

@@ -6,10 +6,21 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from automations.conditions import parse_conditions
 from automations.jobs import registry
 from automations.jobs.base import JobParameters
 from automations.models import Automation
+from automations.widgets import ConditionsWidget
 from contacts.tenancy import organization_of_form
+
+
+class ConditionsField(forms.Field):
+    """Rows of field, comparison and value; a bad row is a form error naming it."""
+
+    widget = ConditionsWidget
+
+    def to_python(self, value) -> list[dict[str, str]]:
+        return [condition.to_json() for condition in parse_conditions(value)]
 
 
 class AutomationForm(forms.ModelForm):
@@ -20,11 +31,15 @@ class AutomationForm(forms.ModelForm):
         model = Automation
         fields = [
             "organization", "name", "description", "is_active", "event_type", "event_name", "after_automation",
-            "salesforce_object", "salesforce_action_id",
+            "salesforce_connection_id", "salesforce_object", "salesforce_action_id", "salesforce_conditions",
             "delay_value", "delay_unit", "job_type", "selection", "target", "target_contact", "target_user",
             "starts_on", "ends_on", "time_zone", "execution_days", "holidays",
         ]  # fmt: skip
-        widgets = {"execution_days": forms.CheckboxSelectMultiple(choices=Automation.WEEKDAYS)}
+        widgets = {
+            "execution_days": forms.CheckboxSelectMultiple(choices=Automation.WEEKDAYS),
+            # Object types seen in the organization's recent notifications (the page's datalist).
+            "salesforce_object": forms.TextInput(attrs={"list": "salesforce-objects", "autocomplete": "off"}),
+        }
 
     execution_days = forms.TypedMultipleChoiceField(
         label=_("execution days"),
@@ -34,6 +49,27 @@ class AutomationForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every day."),
     )
+
+    # Checked by the model against the organization's connections; the choices are the
+    # organization's (set_salesforce_choices), known once the admin has set it.
+    salesforce_connection_id = forms.IntegerField(
+        label=_("Salesforce connection"),
+        required=False,
+        widget=forms.Select,
+        help_text=Automation._meta.get_field("salesforce_connection_id").help_text,
+    )
+    salesforce_conditions = ConditionsField(
+        label=_("conditions on the record"),
+        required=False,
+        help_text=Automation._meta.get_field("salesforce_conditions").help_text,
+    )
+
+    def set_salesforce_choices(self, connections: list[tuple[int, str]]) -> None:
+        chosen = self["salesforce_connection_id"].value()
+        choices = [("", _("Any connection")), *connections]
+        if chosen not in (None, "") and str(chosen) not in {str(pk) for pk, _name in connections}:
+            choices.append((chosen, _("A deleted connection (#%(id)s)") % {"id": chosen}))
+        self.fields["salesforce_connection_id"].widget.choices = choices
 
     @cached_property
     def param_forms(self) -> dict[str, JobParameters]:

@@ -38,5 +38,6 @@ def register() -> None:
             "description": "configuration written by staff",
             "job_params": "configuration written by staff",
             "execution_days": "configuration",
+            "salesforce_conditions": "configuration: field names and values written by staff",
         },
     )

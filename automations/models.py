@@ -10,8 +10,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from automations.conditions import Condition, parse_conditions
 from automations.jobs import get_job, job_choices
 from contacts.models import Contact, Organization, OrganizationQuerySet
+from engage import ports
 from engage.events import EventType, Scope, scope_label, scopes_of
 
 
@@ -160,6 +162,24 @@ class Automation(models.Model):
             "Messages, 15 or 18 characters)."
         ),
     )
+    # The id of an integrations.SalesforceConnection. Not a foreign key: the integrations
+    # sit above the automations, which learn of connections through engage.ports. A
+    # deleted connection sends nothing more, so the automation then starts no runs.
+    salesforce_connection_id = models.PositiveIntegerField(
+        _("Salesforce connection"),
+        null=True,
+        blank=True,
+        help_text=_("Optional: only notifications that arrive through this connection (empty: any connection)."),
+    )
+    salesforce_conditions = models.JSONField(
+        _("conditions on the record"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Optional: the job runs only if the Salesforce record meets every condition, e.g. Status equals "
+            "Closed. Checked when the job runs (after the delay) against the record's latest data."
+        ),
+    )
     job_type = models.CharField(_("job"), max_length=64, choices=job_choices)
     job_params = models.JSONField(_("job parameters"), default=dict, blank=True)
     target = models.CharField(_("target"), max_length=10, choices=Target.choices, default=Target.EVENT)
@@ -235,16 +255,23 @@ class Automation(models.Model):
             self.after_automation = None
         if self.event_type != EventType.SALESFORCE_MESSAGE:
             self.salesforce_object = self.salesforce_action_id = ""
+            self.salesforce_connection_id, self.salesforce_conditions = None, []
         super().save(*args, **kwargs)
 
     def listens_to_salesforce(self, payload: dict) -> bool:
-        """Whether a Salesforce notification (an event's payload) is of the object type and
-        outbound message this automation is bound to. Object names compare in any letter
+        """Whether a Salesforce notification (an event's payload) came through the connection
+        and is of the object type and outbound message this automation is bound to. Object names compare in any letter
         case; IDs by their first 15 characters (the 18-character form adds a checksum)."""
         object_type, action_id = str(payload.get("object_type") or ""), str(payload.get("action_id") or "")
+        if self.salesforce_connection_id is not None and payload.get("connection_id") != self.salesforce_connection_id:
+            return False
         if self.salesforce_object and self.salesforce_object.lower() != object_type.lower():
             return False
         return not self.salesforce_action_id or self.salesforce_action_id[:15] == action_id[:15]
+
+    @property
+    def conditions(self) -> list[Condition]:
+        return [Condition(**row) for row in self.salesforce_conditions or []]
 
     @property
     def job(self):
@@ -311,6 +338,16 @@ class Automation(models.Model):
         if self.salesforce_action_id and not SALESFORCE_ID.match(self.salesforce_action_id):
             errors.setdefault("salesforce_action_id", []).append(
                 _("A Salesforce ID has 15 or 18 letters and digits, e.g. 04k7Q000000Cb8dQAC.")
+            )
+        try:
+            self.salesforce_conditions = [c.to_json() for c in parse_conditions(self.salesforce_conditions)]
+        except ValidationError as exc:
+            errors.setdefault("salesforce_conditions", []).extend(exc.messages)
+        if self.salesforce_connection_id is not None and self.salesforce_connection_id not in dict(
+            ports.salesforce_choices(organization_id=self.organization_id).connections
+        ):
+            errors.setdefault("salesforce_connection_id", []).append(
+                _("Choose a Salesforce connection of this organization.")
             )
         if self.after_automation_id is not None and self.after_automation.organization_id != self.organization_id:
             errors.setdefault("after_automation", []).append(_("Choose an automation of this organization."))

@@ -22,12 +22,14 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
+from automations.conditions import first_unmet
 from automations.jobs import get_job
 from automations.jobs.base import JobContext
 from automations.models import Automation, Event, Run
 from automations.timeframe import OutsideTimeFrame, add_delay, apply_time_frame, in_date_range
 from contacts.models import Contact, Organization, User
 from contacts.selectors import selection_matches
+from engage import ports
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
 from engage.lib import memo
@@ -409,7 +411,25 @@ def _skip_reason(run: Run) -> str:
     selection = run.automation.selection
     if selection is not None and run.contact is not None and not selection_matches(selection, run.contact):
         return f"The contact no longer matches the selection “{selection.name}”."
+    if run.automation.salesforce_conditions and run.event.type == EventType.SALESFORCE_MESSAGE:
+        return _salesforce_skip_reason(run)
     return ""
+
+
+def _salesforce_skip_reason(run: Run) -> str:
+    """The conditions of a Salesforce-bound automation hold for the record as Engage knows
+    it now (a Case reopened during the delay no longer counts), else as the event had it."""
+    payload = run.event.payload
+    object_type, object_id = payload.get("object_type", "record"), str(payload.get("id") or "")
+    fields = ports.salesforce_record_fields(organization_id=run.organization_id, object_id=object_id)
+    unmet = first_unmet(run.automation.conditions, payload.get("fields") or {} if fields is None else fields)
+    if unmet is None:
+        return ""
+    now = unmet.value_in(fields or payload.get("fields") or {})
+    return (
+        f"The Salesforce {object_type} {object_id} no longer meets the condition “{unmet.describe()}” "
+        f"(its {unmet.field} is now {'empty' if now in (None, '') else f'“{now}”'})."
+    )
 
 
 def _retry_or_fail(run: Run, token: uuid.UUID | str, exc: Exception) -> None:

@@ -8,6 +8,7 @@ commits, or not, with the change that caused it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -39,3 +40,22 @@ organization_created = Port("organization_created", provided_by="automations")
 # A contact was created one by one (not by an import): the integrations link the
 # notifications that named it before it existed. Called as contact_added(contact).
 contact_added = Port("contact_added", provided_by="integrations")
+
+
+# What the Salesforce integration knows, for automations bound like a Salesforce workflow
+# (the automations app sits below the integrations and cannot read their tables).
+@dataclass(frozen=True)
+class SalesforceChoices:
+    """What a marketer picks from: the organization's connections (id, name), and the
+    object types of its recent notifications with the field names seen in each."""
+
+    connections: list[tuple[int, str]] = field(default_factory=list)
+    objects: dict[str, list[str]] = field(default_factory=dict)
+
+
+# salesforce_choices(organization_id=…) -> SalesforceChoices
+salesforce_choices = Port("salesforce_choices", provided_by="integrations")
+
+# salesforce_record_fields(organization_id=…, object_id=…) -> the latest fields Engage
+# received for the record, or None if it knows no such record.
+salesforce_record_fields = Port("salesforce_record_fields", provided_by="integrations")

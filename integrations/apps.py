@@ -10,9 +10,12 @@ class IntegrationsConfig(AppConfig):
         from engage import crypto, ports
         from integrations import gdpr, linking
         from integrations.activecampaign.models import ActiveCampaignConnection
+        from integrations.salesforce import selectors as salesforce
         from integrations.webhooks.models import WebhookSecret
 
         crypto.register_encrypted(WebhookSecret, "encrypted")
         crypto.register_encrypted(ActiveCampaignConnection, "api_key_encrypted")
         gdpr.register()
         ports.contact_added.connect(linking.link_notifications)
+        ports.salesforce_choices.connect(salesforce.salesforce_choices)
+        ports.salesforce_record_fields.connect(salesforce.salesforce_record_fields)

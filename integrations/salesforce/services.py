@@ -91,7 +91,7 @@ def _store_notification(
         organization=organization,
         type=EventType.SALESFORCE_MESSAGE,
         contact=record.contact,
-        payload=_event_payload(message, notification),
+        payload=_event_payload(connection, message, notification),
         source="salesforce",
         external_id=notification.id,
     )
@@ -142,8 +142,11 @@ def _matching_contact(organization: Organization, notification: soap.Notificatio
     return contact
 
 
-def _event_payload(message: soap.OutboundMessage, notification: soap.Notification) -> dict[str, Any]:
+def _event_payload(
+    connection: SalesforceConnection, message: soap.OutboundMessage, notification: soap.Notification
+) -> dict[str, Any]:
     return {
+        "connection_id": connection.pk,
         "notification_id": notification.id,
         "action_id": message.action_id,
         "organization_id": message.organization_id,
