@@ -10,11 +10,21 @@ from django.utils.translation import gettext_lazy as _
 from automations import maintenance, services
 from automations.forms import AutomationForm
 from automations.jobs import registry
-from automations.models import Automation, Event, Holiday, Run
+from automations.models import Automation, Event, Holiday, Run, subject_of
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
 from engage import ports
 from engage.display import pretty_json
-from engage.events import EventType, scopes_of
+from engage.events import EventType, scope_label, scopes_of
+
+# What the page says when a job does not fit the chosen event (filled in by its script).
+FIT_TEXTS = {
+    "unfit": _("Does not fit “%(event)s”: this job acts on %(job_subject)s, the event happens to %(event_subject)s."),
+    "hint": _("Greyed-out jobs do not fit “%(event)s”, which happens to %(event_subject)s; point at one to see why."),
+    "cleared": _(
+        "The job “%(job)s” was cleared: it acts on %(job_subject)s, and “%(event)s” happens to "
+        "%(event_subject)s. Choose a job that fits."
+    ),
+}
 
 
 @admin.action(description=_("Copy the selected automations (the copies are inactive)"))
@@ -79,10 +89,20 @@ class AutomationAdmin(OrganizationScopedAdmin):
         context["job_parameters"] = [
             {"key": key, "job": job, "form": form.param_forms[key]} for key, job in registry().items()
         ]
-        # Which jobs go with which event: the page offers only the jobs that fit the event.
+        # Which jobs go with which event: the page offers only the jobs that fit the event,
+        # says why the others are greyed out, and clears a chosen job that no longer fits.
         context["scopes"] = {
             "events": {event: sorted(scopes_of(event)) for event in EventType.values},
             "jobs": {key: sorted(job.scopes) for key, job in registry().items()},
+            "labels": {
+                **{e.value: str(e.label) for e in EventType},
+                **{k: str(j.label) for k, j in registry().items()},
+            },
+            "subjects": {
+                **{e.value: f"{subject_of(scopes_of(e))} ({scope_label(scopes_of(e))})" for e in EventType},
+                **{key: f"{subject_of(job.scopes)} ({job.scope_label()})" for key, job in registry().items()},
+            },
+            "texts": {key: str(text) for key, text in FIT_TEXTS.items()},
         }
         # Salesforce workflows: the connections, and the objects and fields of recent
         # notifications, to pick from instead of typing them.

@@ -12,6 +12,23 @@ from automations.jobs.base import JobParameters
 from automations.models import Automation
 from automations.widgets import ConditionsWidget
 from contacts.tenancy import organization_of_form
+from engage.events import EventType, Scope, scope_label, scopes_of
+
+
+def event_choices() -> list:
+    """The catalogue grouped by scope, each event labelled with it: "Contact created (K)"."""
+    groups = [
+        (_("Contact (K)"), frozenset({Scope.CONTACT})),
+        (_("System (S)"), frozenset({Scope.SYSTEM})),
+        (_("Contact or system (K/S)"), frozenset({Scope.CONTACT, Scope.SYSTEM})),
+    ]
+    return [
+        ("", "---------"),
+        *(
+            (title, [(e.value, f"{e.label} ({scope_label(scopes)})") for e in EventType if scopes_of(e) == scopes])
+            for title, scopes in groups
+        ),
+    ]
 
 
 class ConditionsField(forms.Field):
@@ -70,6 +87,10 @@ class AutomationForm(forms.ModelForm):
         if chosen not in (None, "") and str(chosen) not in {str(pk) for pk, _name in connections}:
             choices.append((chosen, _("A deleted connection (#%(id)s)") % {"id": chosen}))
         self.fields["salesforce_connection_id"].widget.choices = choices
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event_type"].choices = event_choices()
 
     @cached_property
     def param_forms(self) -> dict[str, JobParameters]:

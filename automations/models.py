@@ -93,7 +93,8 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone “%(zone)s”, e.g. Europe/Zurich.") % {"zone": value}) from exc
 
 
-def _subject(scopes: frozenset[str]) -> str:
+def subject_of(scopes: frozenset[str]) -> str:
+    """Whom events or jobs of these scopes concern, in the marketer's words."""
     if scopes == {Scope.CONTACT}:
         return str(_("a contact"))
     if scopes == {Scope.SYSTEM}:
@@ -314,10 +315,10 @@ class Automation(models.Model):
                     % {
                         "event": EventType(self.event_type).label,
                         "event_scope": scope_label(event_scopes),
-                        "event_subject": _subject(event_scopes),
+                        "event_subject": subject_of(event_scopes),
                         "job": job.label,
                         "job_scope": job.scope_label(),
-                        "job_subject": _subject(job.scopes),
+                        "job_subject": subject_of(job.scopes),
                     }
                 )
         if job is not None:

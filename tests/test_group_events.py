@@ -121,3 +121,13 @@ def test_a_membership_deleted_on_the_contacts_admin_page_fires_member_removed(al
     services.save_memberships_by_hand(memberships=[], deleted=[membership], source="admin (alice)")
     event = Event.objects.get(type="member_removed")
     assert (event.contact, event.source) == (jana, "admin (alice)")
+
+
+def test_the_admin_refuses_a_contact_job_after_group_created(client, alice):
+    from tests.test_automation_rules import ADD_URL, form_data
+
+    client.force_login(alice)
+    response = client.post(ADD_URL, form_data(event_type="group_created", job_type="send_password_to_contact"))
+    assert response.status_code == 200
+    error = response.context["adminform"].form.errors["job_type"][0]
+    assert "cannot follow “Group created”: the event happens to a system user (S)" in error

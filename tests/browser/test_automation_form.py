@@ -1,4 +1,5 @@
-"""The automation form offers only the jobs that fit the chosen event, in a real browser."""
+"""The automation form offers only the jobs that fit the chosen event, says why the others
+are greyed out, and clears a chosen job that no longer fits, in a real browser."""
 
 import pytest
 
@@ -31,3 +32,58 @@ def test_jobs_that_do_not_fit_the_event_cannot_be_chosen(page, live_server):
     assert not disabled("send_password_to_system_user")
     assert not disabled("send_prepared_message_address")
     assert errors == []
+
+
+@pytest.fixture
+def automation_form(page, live_server):
+    organization = OrganizationFactory(slug="alice", name="Alice Org")
+    UserFactory(username="bob", organization=organization, role="marketer", password="correct horse battery staple")
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto("/admin/automations/automation/add/")
+    yield page
+    assert errors == []
+
+
+def test_each_event_shows_its_scope(automation_form):
+    page = automation_form
+    assert page.locator("#id_event_type option[value='contact_created']").inner_text() == "Contact created (K)"
+    assert page.locator("#id_event_type option[value='group_created']").inner_text() == "Group created (S)"
+    assert page.locator("#id_event_type option[value='manual']").inner_text() == "Manual (K/S)"
+    assert page.locator("#id_event_type optgroup[label='System (S)'] option[value='group_created']").count() == 1
+
+
+def test_a_disabled_job_says_why(automation_form):
+    page = automation_form
+    page.locator("#id_event_type").select_option("contact_created")
+    option = page.locator("#id_job_type option[value='send_password_to_system_user']")
+    assert option.is_disabled()
+    assert option.get_attribute("title") == (
+        "Does not fit “Contact created”: this job acts on a system user (S), the event happens to a contact (K)."
+    )
+    assert page.locator("#id_job_type option[value='send_password_to_contact']").get_attribute("title") == ""
+    assert "Greyed-out jobs do not fit “Contact created”" in page.locator(".job-fit-hint").inner_text()
+
+
+def test_switching_the_event_clears_a_job_that_no_longer_fits(automation_form):
+    page = automation_form
+    page.locator("#id_event_type").select_option("contact_created")
+    page.locator("#id_job_type").select_option("send_password_to_contact")
+    page.locator("#id_event_type").select_option("manual")  # S/K: the job still fits
+    assert page.locator("#id_job_type").input_value() == "send_password_to_contact"
+    assert page.locator(".job-fit-warning").is_hidden()
+
+    page.locator("#id_event_type").select_option("group_created")  # S
+    assert page.locator("#id_job_type").input_value() == ""
+    warning = page.locator(".job-fit-warning")
+    assert warning.is_visible()
+    assert "“Send new password to contact” was cleared" in warning.inner_text()
+    assert "“Group created” happens to a system user (S)" in warning.inner_text()
+    assert page.locator(".job-parameters[data-job='send_password_to_contact']").is_hidden()
+
+    page.locator("#id_job_type").select_option("send_password_to_system_user")
+    assert page.locator(".job-fit-warning").is_hidden()
