@@ -110,6 +110,7 @@ class AutomationAdmin(OrganizationScopedAdmin):
         salesforce = ports.salesforce_choices(organization_id=organization_id) if organization_id else None
         form.set_salesforce_choices(salesforce.connections if salesforce else [])
         context["salesforce_objects"] = salesforce.objects if salesforce else {}
+        context["salesforce_actions"] = salesforce.actions if salesforce else []
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("delay"))

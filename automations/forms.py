@@ -56,6 +56,7 @@ class AutomationForm(forms.ModelForm):
             "execution_days": forms.CheckboxSelectMultiple(choices=Automation.WEEKDAYS),
             # Object types seen in the organization's recent notifications (the page's datalist).
             "salesforce_object": forms.TextInput(attrs={"list": "salesforce-objects", "autocomplete": "off"}),
+            "salesforce_action_id": forms.TextInput(attrs={"list": "salesforce-actions", "autocomplete": "off"}),
         }
 
     execution_days = forms.TypedMultipleChoiceField(

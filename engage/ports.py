@@ -46,11 +46,13 @@ contact_added = Port("contact_added", provided_by="integrations")
 # (the automations app sits below the integrations and cannot read their tables).
 @dataclass(frozen=True)
 class SalesforceChoices:
-    """What a marketer picks from: the organization's connections (id, name), and the
-    object types of its recent notifications with the field names seen in each."""
+    """What a marketer picks from: the organization's connections (id, name), the object
+    types of its recent notifications with the field names seen in each, and the outbound
+    messages (ActionId, object type) they came from."""
 
     connections: list[tuple[int, str]] = field(default_factory=list)
     objects: dict[str, list[str]] = field(default_factory=dict)
+    actions: list[tuple[str, str]] = field(default_factory=list)
 
 
 # salesforce_choices(organization_id=…) -> SalesforceChoices

@@ -17,14 +17,18 @@ def salesforce_choices(*, organization_id: int) -> SalesforceChoices:
     recent = (
         SalesforceNotification.objects.filter(organization_id=organization_id, deleted=False)
         .order_by("-received_at", "-id")
-        .values_list("object_type", "fields")[:RECENT_NOTIFICATIONS]
+        .values_list("object_type", "fields", "action_id")[:RECENT_NOTIFICATIONS]
     )
     objects: dict[str, set[str]] = {}
-    for object_type, fields in recent:
+    actions: dict[str, str] = {}
+    for object_type, fields, action_id in recent:
         objects.setdefault(object_type, set()).update(field_names(fields or {}))
+        if action_id:
+            actions.setdefault(action_id, object_type)
     return SalesforceChoices(
         connections=[(c.pk, c.name) for c in connections],
         objects={name: sorted(objects[name]) for name in sorted(objects, key=str.lower)},
+        actions=sorted(actions.items(), key=lambda item: (item[1].lower(), item[0])),
     )
 
 

@@ -3,7 +3,12 @@ are greyed out, and clears a chosen job that no longer fits, in a real browser."
 
 import pytest
 
+from contacts.models import Organization
+from integrations.salesforce import soap
+from integrations.salesforce.models import SalesforceConnection
+from integrations.salesforce.services import receive_salesforce_message
 from tests.factories import OrganizationFactory, UserFactory
+from tests.payloads import SALESFORCE_ORG_ID, fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,3 +92,24 @@ def test_switching_the_event_clears_a_job_that_no_longer_fits(automation_form):
 
     page.locator("#id_job_type").select_option("send_password_to_system_user")
     assert page.locator(".job-fit-warning").is_hidden()
+
+
+def test_the_condition_fields_offered_are_those_of_the_chosen_object(automation_form):
+    page = automation_form
+    organization = Organization.objects.get(slug="alice")
+    connection = SalesforceConnection.objects.create(
+        organization=organization, name="CRM", salesforce_organization_id=SALESFORCE_ORG_ID
+    )
+    for name in ("salesforce_outbound_case.xml", "salesforce_outbound_contacts.xml"):
+        receive_salesforce_message(connection=connection, message=soap.parse(fixture(name)))
+    page.reload()
+    page.locator("#id_event_type").select_option("salesforce_message")
+
+    def offered() -> set[str]:
+        return set(page.locator("#salesforce-fields option").evaluate_all("options => options.map(o => o.value)"))
+
+    assert {"Status", "FirstName"} <= offered()  # no object chosen: the fields of every object
+    page.locator("#id_salesforce_object").fill("case")
+    assert "Status" in offered() and "FirstName" not in offered()
+    objects = page.locator("#salesforce-objects option").evaluate_all("options => options.map(o => o.value)")
+    assert objects == ["Case", "Contact", "Lead"]

@@ -186,4 +186,5 @@ def test_the_form_offers_the_objects_and_fields_of_recent_notifications(client, 
     assert {"Status", "Priority", "ContactEmail"} <= set(offered["Case"])
     page = response.content.decode()
     assert '<datalist id="salesforce-objects"><option value="Case"></option></datalist>' in page
+    assert '<option value="04k7Q000000GqT2QAK" label="Outbound message for Case"></option>' in page
     assert '<option value="" selected>Any connection</option>' in page and ">CRM</option>" in page
