@@ -82,16 +82,17 @@ class AutomationForm(forms.ModelForm):
         help_text=Automation._meta.get_field("salesforce_conditions").help_text,
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event_type"].choices = event_choices()
+
     def set_salesforce_choices(self, connections: list[tuple[int, str]]) -> None:
+        """Offer the organization's connections (and keep one that was deleted visible)."""
         chosen = self["salesforce_connection_id"].value()
         choices = [("", _("Any connection")), *connections]
         if chosen not in (None, "") and str(chosen) not in {str(pk) for pk, _name in connections}:
             choices.append((chosen, _("A deleted connection (#%(id)s)") % {"id": chosen}))
         self.fields["salesforce_connection_id"].widget.choices = choices
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = event_choices()
 
     @cached_property
     def param_forms(self) -> dict[str, JobParameters]:

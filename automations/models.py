@@ -261,8 +261,9 @@ class Automation(models.Model):
 
     def listens_to_salesforce(self, payload: dict) -> bool:
         """Whether a Salesforce notification (an event's payload) came through the connection
-        and is of the object type and outbound message this automation is bound to. Object names compare in any letter
-        case; IDs by their first 15 characters (the 18-character form adds a checksum)."""
+        and is of the object type and outbound message this automation is bound to. Object
+        names compare in any letter case; IDs by their first 15 characters (the 18-character
+        form adds a checksum)."""
         object_type, action_id = str(payload.get("object_type") or ""), str(payload.get("action_id") or "")
         if self.salesforce_connection_id is not None and payload.get("connection_id") != self.salesforce_connection_id:
             return False

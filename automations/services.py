@@ -421,11 +421,12 @@ def _salesforce_skip_reason(run: Run) -> str:
     it now (a Case reopened during the delay no longer counts), else as the event had it."""
     payload = run.event.payload
     object_type, object_id = payload.get("object_type", "record"), str(payload.get("id") or "")
-    fields = ports.salesforce_record_fields(organization_id=run.organization_id, object_id=object_id)
-    unmet = first_unmet(run.automation.conditions, payload.get("fields") or {} if fields is None else fields)
+    latest = ports.salesforce_record_fields(organization_id=run.organization_id, object_id=object_id)
+    fields = latest if latest is not None else payload.get("fields") or {}
+    unmet = first_unmet(run.automation.conditions, fields)
     if unmet is None:
         return ""
-    now = unmet.value_in(fields or payload.get("fields") or {})
+    now = unmet.value_in(fields)
     return (
         f"The Salesforce {object_type} {object_id} no longer meets the condition “{unmet.describe()}” "
         f"(its {unmet.field} is now {'empty' if now in (None, '') else f'“{now}”'})."
