@@ -10,9 +10,10 @@ N contacts, starts a django-q2 cluster (2 workers, --workers) and a dispatcher, 
 2. over real SMTP into a sink on loopback (a process of its own), next to the rate a plain
    Django client reaches against the same sink in the same run (one connection, the same
    mails, no database);
-3. the outbox's own sender on M queued mails (--peer, 20,000), next to django-post-office
-   (bench/post_office_peer.py, 2 processes × 5 threads) sending the same mails to the same
-   sink, as a ratio; the pipeline's SMTP rate is given as a ratio to post_office too.
+3. the outbox's own sender on M queued mails (--peer, 20,000), in this process and then as
+   production runs it (dispatcher and cluster, 2 worker processes), next to
+   django-post-office (bench/post_office_peer.py, 2 processes × 5 threads) sending the same
+   mails to the same sink, as ratios; the pipeline's SMTP rate is given as a ratio to it too.
 """
 
 from __future__ import annotations
@@ -135,6 +136,31 @@ def outbox_rate(slug: str, port: int, count: int) -> float:
     return sent / (time.perf_counter() - start)
 
 
+def outbox_workers_rate(slug: str, count: int, env: dict[str, str]) -> float:
+    """The outbox as production runs it, like post_office with its 2 processes: queued mails
+    swept by the dispatcher and sent by the cluster's workers (Q_WORKERS, 2)."""
+    from django.db import transaction
+
+    from contacts.models import Organization
+    from notifications.models import OutboundMessage
+    from notifications.services import RenderedMail, enqueue_mail
+
+    organization = Organization.objects.create(name=slug, slug=slug)
+    with transaction.atomic():
+        for i in range(count):
+            mail = RenderedMail(subject=f"Order {i} shipped", text=f"Hello Ann{i},\n\nyour order {i}.", html=HTML)
+            enqueue_mail(organization=organization, to=f"workers{i}@example.com", mail=mail)
+    sent = OutboundMessage.objects.filter(organization=organization, status=OutboundMessage.Status.SENT)
+    processes = start_workers({**env, "ENGAGE_MAILS_PER_MINUTE": "10000000"})
+    try:
+        start = time.perf_counter()
+        wait_until(lambda: sent.count() >= count, timeout=600, interval=0.2)
+        elapsed = time.perf_counter() - start
+    finally:
+        stop_workers(processes)
+    return sent.count() / elapsed
+
+
 def start_sink(port: int) -> subprocess.Popen:
     """An SMTP server on loopback that accepts and drops every mail, in a process of its own
     (in ours it would take the interpreter from the senders it measures)."""
@@ -208,6 +234,9 @@ def main() -> None:
         plain = plain_django_rate(port, args.plain)
         outbox = outbox_rate(f"bench-pipeline-outbox-{stamp}", port, args.peer)
         peer = post_office_rate(args.database_url, port, args.peer)
+        workers = outbox_workers_rate(
+            f"bench-pipeline-workers-{stamp}", args.peer, {**env, "EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+        )
         smtp_rate, _ = run_pipeline(
             f"bench-pipeline-smtp-{stamp}", args.events, {**env, "EMAIL_URL": f"smtp://127.0.0.1:{port}"}
         )
@@ -218,6 +247,8 @@ def main() -> None:
     report(f"outbox_smtp_{engine}", outbox, "mails/s", "-", None)
     report(f"post_office_smtp_{engine}", peer, "mails/s", "-", None)
     report(f"outbox_vs_post_office_{engine}", outbox / peer, "x", ">= 1.2 x", outbox / peer >= 1.2)
+    report(f"outbox_workers_smtp_{engine}", workers, "mails/s", "-", None)
+    report(f"outbox_workers_vs_post_office_{engine}", workers / peer, "x", ">= 1.2 x", workers / peer >= 1.2)
     report(f"pipeline_smtp_{engine}", smtp_rate, "mails/s", "-", None)
     report(f"pipeline_smtp_vs_post_office_{engine}", smtp_rate / peer, "x", ">= 1.2 x", smtp_rate / peer >= 1.2)
     ratio = smtp_rate / plain * 100
