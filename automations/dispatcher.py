@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.db.models import Min
 from django.utils import timezone
+from django_q.brokers import get_broker
 
 from automations.models import Run
 from automations.services import dispatch_due_runs
@@ -33,19 +34,37 @@ def seconds_until_next_due(max_wait: float) -> float:
     return max(0.0, min(max_wait, (next_due - timezone.now()).total_seconds()))
 
 
+def workers_backed_up(broker) -> bool:
+    """Whether tasks already wait in the broker for a worker (as many as there are workers).
+    Handing out more small batches then only adds a task's fixed cost to each of them; held
+    back, the due runs are claimed together, in one larger batch, once the workers catch up."""
+    try:
+        return (broker.queue_size() or 0) >= settings.Q_CLUSTER["workers"]
+    except Exception:
+        return False  # a broker that cannot tell: dispatch as usual
+
+
+def dispatch(broker, *, batch: int) -> int:
+    """One round: claim a batch of due runs and one of due mails and hand them to workers,
+    unless the workers are backed up. Returns how many were claimed."""
+    if workers_backed_up(broker):
+        return 0
+    return dispatch_due_runs(limit=batch) + dispatch_due_messages(limit=batch)
+
+
 def run_forever(stop: threading.Event, *, interval: float | None = None) -> None:
     """Dispatch until `stop` is set. The loop itself writes the dispatcher's heartbeat, so a
     loop that hangs stops beating even while its process lives."""
     interval = min(interval or settings.ENGAGE_DISPATCH_INTERVAL, heartbeat.EVERY_SECONDS)
     batch = settings.ENGAGE_DISPATCH_BATCH_SIZE
     beaten = -heartbeat.EVERY_SECONDS
+    broker = get_broker()
     while not stop.is_set():
         try:
             if time.monotonic() - beaten >= heartbeat.EVERY_SECONDS:
                 heartbeat.beat(heartbeat.DISPATCHER)
                 beaten = time.monotonic()
-            claimed = dispatch_due_runs(limit=batch)
-            claimed += dispatch_due_messages(limit=batch)
+            claimed = dispatch(broker, batch=batch)
             if claimed >= batch:
                 continue  # more is due: do not sleep
             stop.wait(seconds_until_next_due(interval))

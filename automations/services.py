@@ -35,7 +35,7 @@ from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
 from engage.lib import memo
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications.models import OutboundMessage
-from notifications.services import deliver, hand_to_worker
+from notifications.services import collecting_mail, deliver, hand_to_worker, write_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,8 @@ def schedule_runs(organization: Organization, events: Sequence[Event]) -> list[R
             for automation in candidates
             if event.scope in automation.scopes and in_date_range(automation, event.occurred_at)
         )
-    Run.objects.bulk_create(runs, batch_size=500)
+    # One multi-row INSERT on PostgreSQL; SQLite's limit on parameters splits it.
+    Run.objects.bulk_create(runs)
     return runs
 
 
@@ -284,7 +285,7 @@ def execute_runs(token: uuid.UUID | str) -> int:
     )
     executed = []
     renewed = time.monotonic()
-    with memo.batch(), _CommitGroup() as group:
+    with memo.batch(), _CommitGroup(own) as group:
         for run in runs:
             if executed and time.monotonic() > deadline:  # at least one run per batch
                 group.commit()
@@ -301,7 +302,7 @@ def execute_runs(token: uuid.UUID | str) -> int:
                 group.commit()  # a job that calls another system runs outside any transaction
             else:
                 group.join()
-            execute_run(run, own)
+            execute_run(run, own, group=group)
             executed.append(run.pk)
     # The mails these runs queued leave now, over one connection, or from another worker if
     # this task has used its time. Should this worker die first, they wait in the outbox
@@ -329,12 +330,26 @@ def _hand_on_unstarted(token: uuid.UUID) -> None:
 class _CommitGroup:
     """Runs of database-only jobs commit together, each in a savepoint of its own: one
     commit for up to COMMIT_GROUP runs or COMMIT_SECONDS of work, not one per run. A worker
-    that dies loses at most that much work, which its runs' leases then hand out again."""
+    that dies loses at most that much work, which its runs' leases then hand out again.
 
-    def __init__(self) -> None:
+    A group opens by locking the batch's runs it still holds (one SELECT … FOR UPDATE;
+    SQLite's write lock does the same): no other worker can take them before it commits,
+    so their results are written together when it commits, with the mails they queued, in
+    one UPDATE and one multi-row INSERT. Should the UPDATE still miss a run, the whole
+    group is rolled back and its leases hand its runs out again."""
+
+    def __init__(self, token: uuid.UUID) -> None:
+        self.token = token
         self._atomic: transaction.Atomic | None = None
         self._started = 0.0
         self._count = 0
+        self.held: set[int] = set()
+        self.mails: list[OutboundMessage] = []
+        self.results: dict[int, tuple[str, dict, str]] = {}
+
+    @property
+    def is_open(self) -> bool:
+        return self._atomic is not None
 
     def join(self) -> None:
         """Called before a run: opens a group, or closes a full one and opens the next."""
@@ -346,23 +361,70 @@ class _CommitGroup:
             self._atomic = transaction.atomic()
             self._atomic.__enter__()
             self._started, self._count = time.monotonic(), 0
+            self.held = set(
+                Run.objects.select_for_update()
+                .filter(claim_token=self.token, status=Run.Status.RUNNING)
+                .values_list("pk", flat=True)
+            )
         self._count += 1
+
+    def finish(self, run: Run, *, status: str, output: dict, error: str = "") -> None:
+        """Record a run's result with the group's (inside the run's savepoint)."""
+        self.results[run.pk] = (status, output, error)
 
     def commit(self) -> None:
         atomic, self._atomic = self._atomic, None
-        if atomic is not None:
-            atomic.__exit__(None, None, None)
+        if atomic is None:
+            return
+        try:
+            self._write()
+        except BaseException as exc:
+            atomic.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        finally:
+            self.mails, self.results = [], {}
+        atomic.__exit__(None, None, None)
+
+    def _write(self) -> None:
+        if self.mails:
+            write_outbox(self.mails)
+        if not self.results:
+            return
+        results = {pk: (status, _stored(output), error) for pk, (status, output, error) in self.results.items()}
+
+        def each(index: int, **value) -> list[models.When]:
+            return [models.When(pk=pk, then=models.Value(result[index], **value)) for pk, result in results.items()]
+
+        updated = Run.objects.filter(pk__in=results, claim_token=self.token, status=Run.Status.RUNNING).update(
+            status=models.Case(*each(0)),
+            output=models.Case(*each(1, output_field=models.JSONField()), output_field=models.JSONField()),
+            error=models.Case(*each(2)),
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+        )
+        if updated != len(results):
+            logger.warning("Runs of token %s were taken from this worker; their group is rolled back", self.token)
+            raise LeaseLost
 
     def __enter__(self) -> _CommitGroup:
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is None:
+            self.commit()
+            return
         atomic, self._atomic = self._atomic, None
+        self.mails, self.results = [], {}
         if atomic is not None:
             atomic.__exit__(exc_type, exc, traceback)
 
 
-def execute_run(run: Run, token: uuid.UUID | str) -> None:
+def _stored(output: dict) -> dict:
+    """A job's output as stored: a mail it queued (see collecting_mail) by its id."""
+    return {key: value.pk if isinstance(value, OutboundMessage) else value for key, value in output.items()}
+
+
+def execute_run(run: Run, token: uuid.UUID | str, *, group: _CommitGroup | None = None) -> None:
     if run.attempts > settings.ENGAGE_RUN_MAX_ATTEMPTS:
         _finish(run, token, status=Run.Status.FAILED, error=f"Gave up after {run.attempts - 1} attempts.")
         return
@@ -387,6 +449,9 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
             output = job_class().execute(context) or {}
             _finish(run, token, status=Run.Status.SUCCEEDED, output=output)
             return
+        if group is not None and group.is_open:
+            _execute_in_group(run, job_class, context, skip_reason, group)
+            return
         # The job's changes and the run's result commit together, or not at all: a run
         # executed again after a crash finds nothing half done.
         with transaction.atomic():
@@ -394,7 +459,7 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
                 status, output = Run.Status.SKIPPED, {}
             else:
                 status, output = Run.Status.SUCCEEDED, job_class().execute(context) or {}
-            if not _finish(run, token, status=status, output=output, error=skip_reason):
+            if not _finish(run, token, status=status, output=_stored(output), error=skip_reason):
                 raise LeaseLost
     except LeaseLost:
         return
@@ -404,6 +469,27 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
         # Every other error (the job's, or a broken selection) fails this run with its reason.
         logger.warning("Run %s failed: %s", run.pk, exc)
         _finish(run, token, status=Run.Status.FAILED, error=_describe(exc))
+
+
+def _execute_in_group(run: Run, job_class, context: JobContext, skip_reason: str, group: _CommitGroup) -> None:
+    """A run of a database-only job inside a commit group: its changes in a savepoint of
+    its own; the mails it queues and its result are written with the group's."""
+    if run.pk not in group.held:
+        logger.warning("Run %s was taken from this worker before it started", run.pk)
+        return
+    queued = len(group.mails)
+    try:
+        with transaction.atomic(), collecting_mail(group.mails):
+            if skip_reason:
+                status, output = Run.Status.SKIPPED, {}
+            else:
+                status, output = Run.Status.SUCCEEDED, job_class().execute(context) or {}
+            group.finish(run, status=status, output=output, error=skip_reason)
+            _automation_finished(run, status)
+    except BaseException:
+        del group.mails[queued:]  # rolled back with the savepoint
+        group.results.pop(run.pk, None)
+        raise
 
 
 def _skip_reason(run: Run) -> str:

@@ -281,6 +281,19 @@ ENGAGE_MAX_CHAIN_DEPTH = _int("ENGAGE_MAX_CHAIN_DEPTH", 5, minimum=1)
 ENGAGE_MAILS_PER_MINUTE = _int("ENGAGE_MAILS_PER_MINUTE", 600, minimum=1)
 # Campaign mail (marketing, with List-Unsubscribe) draws from a bucket of its own.
 ENGAGE_CAMPAIGN_MAILS_PER_MINUTE = _int("ENGAGE_CAMPAIGN_MAILS_PER_MINUTE", 3000, minimum=1)
+# SMTP connections a sender opens in parallel to one mail server (one per 50 mails of a
+# batch, up to this many); ENGAGE_SMTP_CONNECTIONS_PER_HOST caps it for a server that allows
+# fewer ("smtp.example.com=2,relay.example.org=1"). An idle connection stays open for the
+# next batch for ENGAGE_SMTP_KEEP_OPEN_SECONDS.
+ENGAGE_SMTP_CONNECTIONS = _int("ENGAGE_SMTP_CONNECTIONS", 4, minimum=1)
+try:
+    ENGAGE_SMTP_CONNECTIONS_PER_HOST = {
+        host.strip().lower(): max(1, int(count))
+        for host, count in env.dict("ENGAGE_SMTP_CONNECTIONS_PER_HOST", default={}).items()
+    }
+except ValueError as exc:
+    raise ImproperlyConfigured(f"ENGAGE_SMTP_CONNECTIONS_PER_HOST must be host=count pairs: {exc}") from exc
+ENGAGE_SMTP_KEEP_OPEN_SECONDS = _float("ENGAGE_SMTP_KEEP_OPEN_SECONDS", 30.0)
 
 # Fernet keys for secrets at rest, newest first (see engage/crypto.py).
 ENGAGE_ENCRYPTION_KEYS = env.list("ENGAGE_ENCRYPTION_KEYS", default=[])

@@ -78,6 +78,15 @@ class EmailBackend(smtp.EmailBackend):
         )  # fmt: skip
         return signature + message
 
+    def prepare(self, from_emails: set[str], *, like: EmailBackend | None = None) -> None:
+        """Look up the DKIM keys of these senders now, or take those `like` looked up: a
+        connection that sends in a thread of its own then never touches the database."""
+        if like is not None:
+            self._keys = like._keys
+            return
+        for from_email in from_emails:
+            self._key_for(domain_of(from_email))
+
     def _key_for(self, domain: str) -> tuple[bytes, bytes] | None:
         if self.organization_id is None or not domain:
             return None

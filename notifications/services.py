@@ -10,20 +10,26 @@ A sender that dies leaves a lease that runs out; the dispatcher hands the mail o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import queue
 import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import make_msgid
 from itertools import groupby
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django import db
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -37,10 +43,13 @@ from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, listened, record_events
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
-from notifications import conversations, esp, linktracking, mailsettings, ratelimit
+from notifications import conversations, esp, linktracking, mailsettings, ratelimit, smtppool
+from notifications.backends import EmailBackend as EngageSMTPBackend
 from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage
 
 logger = logging.getLogger(__name__)
+
+_collecting: ContextVar[list[OutboundMessage] | None] = ContextVar("engage_collected_mail", default=None)
 
 REDACTED = "••••••••"
 # How long the dispatcher's sweep leaves a run's new mail to the worker that queued it.
@@ -103,7 +112,7 @@ def enqueue_mail(
     if conversation is not None:
         conversations.touch(conversation)
         headers = {**conversations.reply_headers(conversation), **(headers or {})}
-    return OutboundMessage.objects.create(
+    message = OutboundMessage(
         organization=organization,
         contact=contact,
         run=run,
@@ -119,6 +128,29 @@ def enqueue_mail(
         message_id=make_msgid(domain=_domain_of(from_email)),
         next_attempt_at=timezone.now(),
     )
+    rows = _collecting.get()
+    if rows is None:
+        message.save(force_insert=True)
+    else:
+        rows.append(message)
+    return message
+
+
+@contextlib.contextmanager
+def collecting_mail(rows: list[OutboundMessage]) -> Iterator[None]:
+    """Inside, enqueue_mail adds each mail's row to `rows` (without an id yet) instead of
+    inserting it; the caller inserts them all with `write_outbox(rows)` in the same
+    transaction (the engine does so for a group of runs)."""
+    token = _collecting.set(rows)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+
+
+def write_outbox(rows: list[OutboundMessage]) -> None:
+    """Insert queued mails with one multi-row INSERT; each row gets its id."""
+    OutboundMessage.objects.bulk_create(rows, batch_size=500)
 
 
 def send_mail(
@@ -289,38 +321,119 @@ def _postpone(messages: list[OutboundMessage], token, wait: timedelta) -> None:
 
 
 def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
+    """Send the messages over `connection`, or over several connections to the same SMTP
+    server in parallel (smtppool), and record each result. Only this thread touches the
+    database: the connections' threads send and report back."""
     sent, accepted = 0, _Accepted(token, messages[0].organization)
     renewed, held = time.monotonic(), {message.pk for message in messages}
     try:
-        connection.open()
+        lanes = _open_lanes(messages, connection)
     except Exception as exc:  # the server is unreachable: every message of the batch waits
         error = classify_send_error(exc)
         for message in messages:
             _record_failure(message, token, error)
         return 0
     try:
-        for message in messages:
+        for outcome in _outcomes(messages, lanes, held):
             # The task's timeout is shorter than a lease (engage.E002); a batch that still
             # takes long renews its lease, and skips what another sender took meanwhile.
             if renewal_due(renewed):
-                renewed, held = time.monotonic(), renew(OutboundMessage, token, status=OutboundMessage.Status.SENDING)
-            if message.pk not in held:
+                renewed = time.monotonic()
+                held.intersection_update(renew(OutboundMessage, token, status=OutboundMessage.Status.SENDING))
+            if outcome.skipped:
                 continue
-            try:
-                provider_id = _send_one(message, connection)
-            except Exception as exc:
-                error = classify_send_error(exc)
-                _record_failure(message, token, error)
-                if isinstance(exc, smtplib.SMTPServerDisconnected):
-                    connection.close()
-                    connection.open()
+            if outcome.error is not None:
+                _record_failure(outcome.message, token, classify_send_error(outcome.error))
                 continue
-            accepted.add(message.pk, provider_id)
+            accepted.add(outcome.message.pk, outcome.provider_id)
             sent += 1
     finally:
         accepted.flush()
-        connection.close()
+        _close_lanes(lanes)
     return sent
+
+
+def _open_lanes(messages: list[OutboundMessage], connection) -> list:
+    """The open connections a batch is sent over: several to an SMTP server, kept open
+    between batches (smtppool); one, opened now, for any other backend."""
+    if not isinstance(connection, EngageSMTPBackend):
+        connection.open()
+        return [connection]
+    organization = messages[0].organization
+    count = smtppool.lanes_for(connection, len(messages))
+    lanes = smtppool.take(connection, count, more=lambda: mailsettings.connection_for(organization))
+    lanes[0].prepare({message.from_email for message in messages})
+    for lane in lanes[1:]:
+        lane.prepare(set(), like=lanes[0])
+    return lanes
+
+
+def _close_lanes(lanes: list) -> None:
+    if isinstance(lanes[0], EngageSMTPBackend):
+        smtppool.give_back(lanes)
+        return
+    for lane in lanes:
+        lane.close()
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    message: OutboundMessage
+    provider_id: str = ""
+    error: Exception | None = None
+    skipped: bool = False  # another sender took the message over meanwhile
+
+
+def _outcomes(messages: list[OutboundMessage], lanes: list, held: set[int]) -> Iterator[_Outcome]:
+    """Send each message over one of the lanes, yielding each outcome as it comes. Over one
+    lane the messages go one by one from this thread; over several, each lane has a thread
+    that takes the next message until none is left."""
+    if len(lanes) == 1:
+        for message in messages:
+            yield _attempt(message, lanes[0], held)
+        return
+    work: queue.SimpleQueue[OutboundMessage] = queue.SimpleQueue()
+    for message in messages:
+        work.put(message)
+    done: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+    threads = [threading.Thread(target=_lane, args=(lane, work, done, held), daemon=True) for lane in lanes]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in messages:
+            yield done.get()
+    finally:
+        # Stopped early (an error while recording): what no lane has taken is not sent.
+        with contextlib.suppress(queue.Empty):
+            while True:
+                work.get_nowait()
+        for thread in threads:
+            thread.join()
+
+
+def _lane(connection, work: queue.SimpleQueue, done: queue.SimpleQueue, held: set[int]) -> None:
+    try:
+        while True:
+            try:
+                message = work.get_nowait()
+            except queue.Empty:
+                return
+            done.put(_attempt(message, connection, held))
+    finally:
+        db.connections.close_all()  # this thread's own, should anything have opened one
+
+
+def _attempt(message: OutboundMessage, connection, held: set[int]) -> _Outcome:
+    if message.pk not in held:
+        return _Outcome(message, skipped=True)
+    try:
+        return _Outcome(message, provider_id=_send_one(message, connection))
+    except Exception as exc:
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            connection.close()
+            with contextlib.suppress(Exception):
+                connection.open()  # or the next message opens it, or fails trying
+        return _Outcome(message, error=exc)
 
 
 class _Accepted:

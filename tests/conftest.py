@@ -54,6 +54,15 @@ def _empty_cache(settings):
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _smtp_connections_closed():
+    """SMTP connections a sender keeps open between batches do not outlive their test."""
+    from notifications import smtppool
+
+    yield
+    smtppool.close_all()
+
+
 @pytest.fixture
 def counted_in_database(monkeypatch):
     """The API's rate counts in database rows, also where Redis is configured (there the

@@ -55,7 +55,8 @@ def send(context: JobContext, *, to: str, contact=None, extra: dict | None = Non
         headers=prepared.headers,
         conversation=_conversation_of_event(context, prepared.mail.subject, contact if to_contact else None),
     )
-    return {"message_id": outbound.pk, "prepared_message": message.name, "recipient": to}
+    # The mail has no id yet in a batch of runs: the engine stores it by its id (see _stored).
+    return {"message_id": outbound, "prepared_message": message.name, "recipient": to}
 
 
 def _conversation_of_event(context: JobContext, subject: str, contact) -> Conversation | None:
