@@ -21,6 +21,7 @@ from django.utils import timezone
 from automations.models import Run
 from automations.services import dispatch_due_runs
 from engage import heartbeat
+from notifications.sendouts import dispatch_due_sendouts
 from notifications.services import dispatch_due_messages
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def run_forever(stop: threading.Event, *, interval: float | None = None) -> None
                 beaten = time.monotonic()
             claimed = dispatch_due_runs(limit=batch)
             claimed += dispatch_due_messages(limit=batch)
+            dispatch_due_sendouts()
             if claimed >= batch:
                 continue  # more is due: do not sleep
             stop.wait(seconds_until_next_due(interval))
