@@ -41,7 +41,7 @@ from engage.lib.leases import claim, lease_until, take_over
 from notifications import mailsettings
 from notifications.models import OutboundMessage, PreparedMessage, Sendout, SendoutRecipient
 from notifications.prepared import render_prepared
-from notifications.services import RenderedMail, _domain_of, hand_to_worker, send_mail
+from notifications.services import RenderedMail, _domain_of, enqueue_mail, hand_to_worker, send_mail
 
 logger = logging.getLogger(__name__)
 
@@ -411,3 +411,27 @@ def require_sendable(sendout: Sendout) -> None:
     """Raise PermanentError if the sendout cannot be sent as it is."""
     if not sendout.message.variants.exists():
         raise PermanentError(f"The prepared message “{sendout.message}” has no language variant.")
+
+
+def recent_sendouts(contact: Contact, *, count: int) -> list[Sendout]:
+    """The latest sendouts whose mail the contact was sent, newest first."""
+    rows = (
+        SendoutRecipient.objects.filter(contact=contact, message__isnull=False)
+        .select_related("sendout__organization")
+        .order_by("-sendout__started_at", "-sendout_id")[:count]
+    )
+    return [row.sendout for row in rows]
+
+
+def resend_recent(*, contact: Contact, count: int, run=None) -> list[OutboundMessage]:
+    """Queue the latest `count` sendouts the contact was part of again, rendered afresh
+    (call inside the run's transaction; the outbox sends after it commits)."""
+    queued = []
+    for sendout in recent_sendouts(contact, count=count):
+        prepared = render_for(sendout, contact)
+        message = enqueue_mail(
+            organization=sendout.organization, to=contact.email, mail=prepared.mail, contact=contact, run=run,
+            from_email=prepared.from_email or None, headers=prepared.headers,
+        )  # fmt: skip
+        queued.append(message)
+    return queued
