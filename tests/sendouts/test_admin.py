@@ -109,3 +109,11 @@ def test_charlie_cannot_start_or_cancel_alices_sendout(client, charlie, draft, a
     draft.refresh_from_db()
     assert draft.status == Sendout.Status.DRAFT
     assert mail.outbox == []
+
+
+def test_the_sendout_pages_speak_german(client, bob, draft):
+    client.force_login(bob)
+    page = client.get(url("change", draft), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Jetzt senden" in page and "Test an mich senden" in page
+    report = client.get(url("report", draft), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Noch wartend" in report and "Mails pro Sekunde" in report
