@@ -27,7 +27,7 @@ from datetime import time as clock
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 # Recipients copied into the table per INSERT, and rendered into the outbox per transaction.
 RESOLVE_BATCH = 5000
 FAN_OUT_BATCH = 500
+# A worker's first batch is small, so that the first mails leave at once.
+FIRST_BATCH = 50
 # Mails handed to one send task (one SMTP connection).
 SEND_CHUNK = 100
 # How often a sendout whose mails are all in the outbox is looked at again to finish it.
@@ -252,12 +254,14 @@ def advance(token: uuid.UUID | str) -> None:
     if sendout.resolved_at is None:
         resolve(sendout)
     deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
+    size = FIRST_BATCH
     while time.monotonic() < deadline:
         if not _still_held(sendout, token):
             return  # paused, cancelled, or taken over
         with memo.batch():
-            if fan_out_batch(sendout) == 0:
+            if fan_out_batch(sendout, size=size) == 0:
                 break
+        size = FAN_OUT_BATCH
     else:
         _release(sendout, token, after=timedelta(0))
         return
@@ -283,15 +287,18 @@ def _release(sendout: Sendout, token, *, after: timedelta) -> None:
 
 
 def resolve(sendout: Sendout) -> int:
-    """Copy the audience into the recipient table, RESOLVE_BATCH contacts per INSERT, in
-    contact id order; an interrupted resolve resumes after the last id copied."""
+    """Copy the audience into the recipient table with INSERT … SELECT, RESOLVE_BATCH
+    contacts at a time in contact id order (no contact passes through Python); an
+    interrupted resolve resumes after the last id copied, and ON CONFLICT drops repeats."""
     last = SendoutRecipient.objects.filter(sendout=sendout).aggregate(last=models.Max("contact_id"))["last"] or 0
     contacts = _not_suppressed(audience(sendout)).order_by("pk").values_list("pk", flat=True)
-    while ids := list(contacts.filter(pk__gt=last)[:RESOLVE_BATCH]):
-        SendoutRecipient.objects.bulk_create(
-            [SendoutRecipient(sendout=sendout, contact_id=pk) for pk in ids], ignore_conflicts=True
-        )
-        last = ids[-1]
+    while True:
+        boundary = contacts.filter(pk__gt=last)[RESOLVE_BATCH - 1 : RESOLVE_BATCH].first()
+        batch = contacts.filter(pk__gt=last)
+        _insert_recipients(sendout, batch if boundary is None else batch.filter(pk__lte=boundary))
+        if boundary is None:
+            break
+        last = boundary
     with transaction.atomic():
         count = SendoutRecipient.objects.filter(sendout=sendout).count()
         Sendout.objects.filter(pk=sendout.pk).update(resolved_at=timezone.now(), recipient_count=count)
@@ -302,6 +309,20 @@ def resolve(sendout: Sendout) -> int:
             source="sendout", external_id=f"{sendout.pk}:started",
         )  # fmt: skip
     return count
+
+
+def _insert_recipients(sendout: Sendout, contacts: models.QuerySet) -> None:
+    # The SELECT is Django's own compilation of the queryset; every value is a parameter.
+    select, params = contacts.order_by().values(chosen_id=models.F("pk")).query.sql_with_params()
+    table = connection.ops.quote_name(SendoutRecipient._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sendout_id, contact_id, status) SELECT %s, chosen.chosen_id, %s "  # noqa: S608
+            f"FROM ({select}) chosen "
+            # WHERE true: SQLite would read ON CONFLICT as the ON of a join otherwise.
+            "WHERE true ON CONFLICT DO NOTHING",
+            [sendout.pk, SendoutRecipient.Status.PENDING, *params],
+        )
 
 
 def fan_out_batch(sendout: Sendout, *, size: int = FAN_OUT_BATCH) -> int:
