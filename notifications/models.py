@@ -505,7 +505,7 @@ class Sendout(models.Model):
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     name = models.CharField(_("name"), max_length=200)
     message = models.ForeignKey(
-        PreparedMessage, verbose_name=_("prepared message"), on_delete=models.PROTECT, related_name="sendouts"
+        PreparedMessage, verbose_name=_("prepared message"), on_delete=models.RESTRICT, related_name="sendouts"
     )
     groups = models.ManyToManyField(
         "contacts.Group",
@@ -518,7 +518,7 @@ class Sendout(models.Model):
         verbose_name=_("only contacts in selection"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="sendouts",
         help_text=_("Optional: of the group members, only those the selection matches when the sendout starts."),
     )

@@ -171,3 +171,19 @@ def test_one_fan_out_batch_takes_a_fixed_number_of_queries(alice_org, django_ass
     resolve(sendout)
     with memo.batch(), django_assert_max_num_queries(20):
         fan_out_batch(sendout, size=200)
+
+
+def test_an_organization_with_sendouts_can_be_deleted(alice_org, newsletter):
+    from contacts.models import Organization
+
+    _start(newsletter)
+    alice_org.delete()
+    assert not Organization.objects.filter(slug="alice").exists()
+    assert not Sendout.objects.exists()
+
+
+def test_a_prepared_message_in_a_sendout_cannot_be_deleted(newsletter):
+    from django.db.models import RestrictedError
+
+    with pytest.raises(RestrictedError):
+        newsletter.message.delete()
