@@ -10,11 +10,11 @@ from rest_framework import serializers
 from api.filters import MAX_ID
 from automations.models import Automation, Event, Run
 from contacts.attributes import clean_attributes
-from contacts.models import AttributeDefinition, Contact, Group, Membership, Suppression, Tag, Transaction
+from contacts.models import AttributeDefinition, Contact, Group, Membership, Selection, Suppression, Tag, Transaction
 from contacts.selectors import email_taken
 from contacts.suppression import normalize
 from engage.events import EventType, Scope, scopes_of
-from notifications.models import OutboundMessage, TrackingEvent
+from notifications.models import OutboundMessage, PreparedMessage, Sendout, TrackingEvent
 
 MAX_BULK = 1000
 # Contact events of the catalogue; "automation finished" is the engine's own.
@@ -341,3 +341,60 @@ class SuppressionSerializer(StrictMixin, serializers.ModelSerializer):
         if Suppression.objects.filter(organization=_organization(self), address=address).exists():
             raise serializers.ValidationError(_("This address is on the suppression list already."))
         return address
+
+
+# --- Group sendouts ---------------------------------------------------------------------
+
+
+class OwnRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id of one of the caller's organization's objects; another's is "does not exist"."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(organization=self.context.get("organization"))
+
+
+class SendoutSerializer(StrictMixin, serializers.ModelSerializer):
+    message = OwnRelatedField(queryset=PreparedMessage.objects.all(), help_text=_("Id of a prepared message."))
+    groups = OwnRelatedField(many=True, queryset=Group.objects.all(), help_text=_("Ids of one or more groups."))
+    selection = OwnRelatedField(
+        queryset=Selection.objects.all(), required=False, allow_null=True,
+        help_text=_("Optional: only group members this selection matches when the sendout starts."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Sendout
+        fields = [
+            "id", "name", "message", "groups", "selection", "from_email", "from_name", "status", "scheduled_at",
+            "time_zone", "recipient_count", "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "status", "scheduled_at", "time_zone", "recipient_count", "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+
+    def validate_groups(self, value):
+        if not value:
+            raise serializers.ValidationError(_("Choose at least one group."))
+        return value
+
+
+class ScheduleSerializer(StrictMixin, serializers.Serializer):
+    date = serializers.DateField()
+    time = serializers.TimeField()
+    time_zone = serializers.CharField(help_text=_("An IANA time zone, e.g. Europe/Berlin."))
+
+    def validate_time_zone(self, value: str) -> str:
+        import zoneinfo
+
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(_("Unknown time zone."))
+        return value
+
+
+class SendoutReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    progress = serializers.DictField()
+    clicks_per_link = serializers.ListField(child=serializers.DictField())
+    failures = serializers.ListField(child=serializers.DictField())
+    timeline = serializers.ListField(child=serializers.DictField())

@@ -17,6 +17,7 @@ from api.views.contacts import (
 )
 from api.views.events import EventViewSet
 from api.views.oauth import TokenView
+from api.views.sendouts import SendoutViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("contacts", ContactViewSet, basename="contact")
@@ -29,6 +30,7 @@ router.register("automations", AutomationViewSet, basename="automation")
 router.register("runs", RunViewSet, basename="run")
 router.register("messages", OutboundMessageViewSet, basename="message")
 router.register("suppressions", SuppressionViewSet, basename="suppression")
+router.register("sendouts", SendoutViewSet, basename="sendout")
 
 
 @csrf_exempt  # no cookie-authenticated session is ever used under /api/

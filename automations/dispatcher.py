@@ -22,6 +22,7 @@ from django_q.brokers import get_broker
 from automations.models import Run
 from automations.services import dispatch_due_runs
 from engage import heartbeat
+from notifications.sendouts import dispatch_due_sendouts
 from notifications.services import dispatch_due_messages
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def run_forever(stop: threading.Event, *, interval: float | None = None) -> None
                 heartbeat.beat(heartbeat.DISPATCHER)
                 beaten = time.monotonic()
             claimed = dispatch(broker, batch=batch)
+            dispatch_due_sendouts()
             if claimed >= batch:
                 continue  # more is due: do not sleep
             stop.wait(seconds_until_next_due(interval))

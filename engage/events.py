@@ -48,6 +48,8 @@ class EventType(models.TextChoices):
     SYSTEM_USER_LOGGED_ON = "system_user_logged_on", _("System user logged on")
     CONTACT_IMPORT_FINISHED = "contact_import_finished", _("Contact import finished")
     GROUP_CREATED = "group_created", _("Group created")
+    SENDOUT_STARTED = "sendout_started", _("Group sendout started")
+    SENDOUT_FINISHED = "sendout_finished", _("Group sendout finished")
     # Both (S/K)
     AUTOMATION_FINISHED = "automation_finished", _("Automation finished")
     MANUAL = "manual", _("Manual")
@@ -78,6 +80,8 @@ SCOPES: dict[str, frozenset[str]] = {
     EventType.SYSTEM_USER_LOGGED_ON: S,
     EventType.CONTACT_IMPORT_FINISHED: S,
     EventType.GROUP_CREATED: S,
+    EventType.SENDOUT_STARTED: S,
+    EventType.SENDOUT_FINISHED: S,
     EventType.AUTOMATION_FINISHED: SK,
     EventType.MANUAL: SK,
 }

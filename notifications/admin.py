@@ -546,3 +546,6 @@ class InboundMessageAdmin(ReadOnlyScopedAdmin):
     def header_lines(self, obj: InboundMessage) -> str:
         lines = "\n".join(f"{name}: {value}" for name, value in obj.headers)
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", lines)
+
+
+from notifications import admin_sendouts  # noqa: E402, F401  (registers the group sendouts' admin)

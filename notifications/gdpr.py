@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from engage import personal_data
-from notifications.models import Conversation, InboundMessage, OutboundMessage, TrackingEvent
+from notifications.models import Conversation, InboundMessage, OutboundMessage, SendoutRecipient, TrackingEvent
 
 
 def _export_messages(contact) -> list[dict[str, Any]]:
@@ -33,6 +33,15 @@ def _export_replies(contact) -> list[dict[str, Any]]:
     return [
         {"from": r.from_email, "subject": r.subject, "text": r.text, "received_at": r.received_at.isoformat()}
         for r in InboundMessage.objects.filter(contact=contact).order_by("received_at")
+    ]
+
+
+def _export_sendouts(contact) -> list[dict[str, Any]]:
+    return [
+        {"sendout": name, "status": status}
+        for name, status in SendoutRecipient.objects.filter(contact=contact)
+        .order_by("pk")
+        .values_list("sendout__name", "status")
     ]
 
 
@@ -68,4 +77,15 @@ def register() -> None:
         fields=(),
         export=lambda contact: list(Conversation.objects.filter(contact=contact).values_list("subject", flat=True)),
         erase=lambda contact, email: Conversation.objects.filter(contact=contact).update(subject=""),
+    )
+    personal_data.register(
+        "group_sendouts",
+        SendoutRecipient,
+        fields=(),
+        export=_export_sendouts,
+        # The rows hold nothing but which newsletters the contact was sent; they stay so that
+        # a sendout still running never sends the contact a second mail (its mail is erased
+        # with the contact's other messages above).
+        erase=lambda contact, email: None,
+        kept={"status": "which newsletters were sent, so that none is sent twice"},
     )

@@ -486,3 +486,113 @@ def generate_dkim_key() -> tuple[str, str]:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return crypto.encrypt(private_pem), base64.b64encode(public_der).decode()
+
+
+class Sendout(models.Model):
+    """A prepared message sent once to every member of one or more groups (optionally
+    narrowed by a selection): a newsletter. Its recipients are resolved into
+    `SendoutRecipient` rows when it starts; the fan-out walks that table in batches and
+    queues one outbox mail per row (see notifications.sendouts)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
+        SENDING = "sending", _("sending")
+        PAUSED = "paused", _("paused")
+        SENT = "sent", _("sent")
+        CANCELLED = "cancelled", _("cancelled")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=200)
+    message = models.ForeignKey(
+        PreparedMessage, verbose_name=_("prepared message"), on_delete=models.RESTRICT, related_name="sendouts"
+    )
+    groups = models.ManyToManyField(
+        "contacts.Group",
+        verbose_name=_("groups"),
+        related_name="sendouts",
+        help_text=_("Everybody who receives the mail of one of these groups gets it once."),
+    )
+    selection = models.ForeignKey(
+        "contacts.Selection",
+        verbose_name=_("only contacts in selection"),
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="sendouts",
+        help_text=_("Optional: of the group members, only those the selection matches when the sendout starts."),
+    )
+    from_email = models.EmailField(
+        _("from address"), blank=True, help_text=_("Empty: the prepared message's, or the mail settings' default.")
+    )
+    from_name = models.CharField(_("from display name"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("recipients found at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    # The worker driving the fan-out holds the sendout under a lease, like runs and mails.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("group sendout")
+        verbose_name_plural = _("group sendouts")
+        indexes = [models.Index(fields=["status", "scheduled_at"], name="sendout_status_due")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SendoutRecipient(models.Model):
+    """One contact a sendout goes to. The unique constraint, not a check in Python, is what
+    makes a contact get a sendout at most once: a row is created once, and moves from
+    *pending* to *queued* together with its outbox mail, in one transaction."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        QUEUED = "queued", _("handed to the outbox")
+        SUPPRESSED = "suppressed", _("suppressed")
+        SKIPPED = "skipped", _("no longer a recipient")
+        CANCELLED = "cancelled", _("cancelled")
+
+    sendout = models.ForeignKey(
+        Sendout, verbose_name=_("group sendout"), on_delete=models.CASCADE, related_name="recipients"
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="sendout_recipients"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    message = models.OneToOneField(
+        OutboundMessage,
+        verbose_name=_("mail"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sendout_recipient",
+    )
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("sendout recipient")
+        verbose_name_plural = _("sendout recipients")
+        constraints = [models.UniqueConstraint(fields=["sendout", "contact"], name="one_recipient_per_sendout")]
+        indexes = [models.Index(fields=["sendout", "status"], name="sendout_recipient_status")]
+
+    def __str__(self) -> str:
+        return f"{self.sendout} → {self.contact}"

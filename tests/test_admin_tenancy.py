@@ -122,6 +122,14 @@ def make_prepared_message(org):
     return PreparedMessage.objects.create(organization=org, name=f"{org.slug} newsletter")
 
 
+def make_sendout(org):
+    from notifications.sendouts import create_sendout
+
+    return create_sendout(
+        organization=org, name=f"{org.slug} sendout", message=make_prepared_message(org), groups=[make_group(org)]
+    )
+
+
 def make_send_quota(org):
     from django.utils import timezone
 
@@ -209,6 +217,7 @@ PAGES = {
     "notifications.mailsettings": make_mail_settings,
     "notifications.preparedmessage": make_prepared_message,
     "notifications.sendquota": make_send_quota,
+    "notifications.sendout": make_sendout,
     "integrations.salesforceconnection": make_salesforce_connection,
     "integrations.salesforcenotification": make_salesforce_notification,
     "integrations.webhookendpoint": make_webhook_endpoint,

@@ -1,0 +1,460 @@
+"""Group sendouts: one prepared message to every member of some groups, at volume.
+
+The truth lives in two tables. `Sendout` moves draft → scheduled → sending → sent (or
+paused, cancelled); a worker drives a sending sendout under a lease, like runs and mails,
+so a worker that dies leaves a lease that runs out and the dispatcher hands the sendout
+to another one. `SendoutRecipient` holds one row per contact, unique per sendout:
+
+1. *resolve*, once: the audience is copied into the table in keyset-paginated batches
+   with `bulk_create(ignore_conflicts=True)`; a resolve interrupted half-way resumes after
+   the highest contact id already there, and the constraint drops what was copied twice.
+2. *fan out*, in batches: pending rows are taken with a conditional UPDATE, rendered, and
+   written to the outbox with `bulk_create`, in the same transaction as the rows' move to
+   *queued*. A crash rolls back both; a second worker finds nothing pending. The outbox then
+   sends them (suppression checked again at send time, the campaign rate tier).
+3. *finish*: when nothing is pending or still in the outbox, the sendout is *sent* and
+   *group sendout finished* fires with the counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+import zoneinfo
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from contacts.models import Contact, Membership, Suppression
+from contacts.selections import compile_definition
+from contacts.suppression import normalize
+from engage.errors import PermanentError
+from engage.events import EventType, Scope, record_event
+from engage.lib import memo
+from engage.lib.leases import claim, lease_until, take_over
+from notifications import mailsettings
+from notifications.models import OutboundMessage, PreparedMessage, Sendout, SendoutRecipient
+from notifications.prepared import render_prepared
+from notifications.services import RenderedMail, _domain_of, enqueue_mail, hand_to_worker, send_mail
+
+logger = logging.getLogger(__name__)
+
+# Recipients copied into the table per INSERT, and rendered into the outbox per transaction.
+RESOLVE_BATCH = 5000
+FAN_OUT_BATCH = 500
+# A worker's first batch is small, so that the first mails leave at once.
+FIRST_BATCH = 50
+# Mails handed to one send task (one SMTP connection).
+SEND_CHUNK = 100
+# How often a sendout whose mails are all in the outbox is looked at again to finish it.
+FINISH_CHECK = timedelta(seconds=2)
+
+RECEIVING = Membership.RECEIVING
+OUTSTANDING = (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING)
+
+
+# --- who gets it ---------------------------------------------------------------------
+
+
+def audience(sendout: Sendout) -> models.QuerySet[Contact]:
+    """Contacts who receive the mail of one of the sendout's groups, narrowed by its
+    selection; evaluated now."""
+    members = Membership.objects.filter(group__in=sendout.groups.all(), state__in=RECEIVING).values("contact_id")
+    contacts = Contact.objects.filter(organization_id=sendout.organization_id, pk__in=members)
+    if sendout.selection_id is not None:
+        contacts = contacts.filter(compile_definition(sendout.organization, sendout.selection.definition))
+    return contacts
+
+
+def _not_suppressed(contacts: models.QuerySet[Contact]) -> models.QuerySet[Contact]:
+    listed = Suppression.objects.filter(
+        organization_id=models.OuterRef("organization_id"), address=Lower(models.OuterRef("email"))
+    )
+    return contacts.exclude(models.Exists(listed))
+
+
+def count_recipients(sendout: Sendout) -> int:
+    """How many contacts would get the sendout if it started now (suppressed and
+    unsubscribed addresses left out)."""
+    return _not_suppressed(audience(sendout)).count()
+
+
+# --- writes of the marketer --------------------------------------------------------------
+
+
+@transaction.atomic
+def create_sendout(
+    *,
+    organization,
+    name: str,
+    message: PreparedMessage,
+    groups,
+    selection=None,
+    from_email: str = "",
+    from_name: str = "",
+    created_by=None,
+) -> Sendout:
+    if message.organization_id != organization.pk:
+        raise ValueError("The prepared message belongs to another organization.")
+    groups = list(groups)
+    if not groups or any(group.organization_id != organization.pk for group in groups):
+        raise ValueError("A sendout needs groups of its own organization.")
+    if selection is not None and selection.organization_id != organization.pk:
+        raise ValueError("The selection belongs to another organization.")
+    sendout = Sendout.objects.create(
+        organization=organization, name=name, message=message, selection=selection, from_email=from_email,
+        from_name=from_name, created_by=created_by,
+    )  # fmt: skip
+    sendout.groups.set(groups)
+    return sendout
+
+
+def local_moment(day: date, at: clock, time_zone: str) -> datetime:
+    """The instant a marketer means by a date and time on the wall clock of `time_zone`."""
+    return datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(time_zone))
+
+
+def _move(sendout: Sendout, *, from_: tuple[str, ...], to: str, **changes) -> bool:
+    """Change the status only if it is still one of `from_`: a conditional UPDATE, so a
+    button pressed twice, or pressed while a worker finishes, changes it once."""
+    moved = Sendout.objects.filter(pk=sendout.pk, status__in=from_).update(status=to, **changes)
+    if moved:
+        sendout.refresh_from_db()
+    return bool(moved)
+
+
+@transaction.atomic
+def schedule_sendout(*, sendout: Sendout, at: datetime, time_zone: str = "") -> bool:
+    changes = {"scheduled_at": at, "time_zone": time_zone or sendout.time_zone}
+    return _move(
+        sendout, from_=(Sendout.Status.DRAFT, Sendout.Status.SCHEDULED), to=Sendout.Status.SCHEDULED, **changes
+    )
+
+
+@transaction.atomic
+def start_sendout(*, sendout: Sendout) -> bool:
+    """Send now: the sendout is handed to a worker once this transaction commits."""
+    started = _move(
+        sendout, from_=(Sendout.Status.DRAFT, Sendout.Status.SCHEDULED), to=Sendout.Status.SENDING,
+        started_at=timezone.now(), claim_token=None, lease_expires_at=None,
+    )  # fmt: skip
+    if started:
+        transaction.on_commit(lambda: hand_sendout(sendout.pk))
+    return started
+
+
+@transaction.atomic
+def pause_sendout(*, sendout: Sendout) -> bool:
+    """Stop queueing mail. What is already in the outbox (at most one batch) still leaves."""
+    return _move(sendout, from_=(Sendout.Status.SENDING,), to=Sendout.Status.PAUSED)
+
+
+@transaction.atomic
+def resume_sendout(*, sendout: Sendout) -> bool:
+    resumed = _move(
+        sendout, from_=(Sendout.Status.PAUSED,), to=Sendout.Status.SENDING, claim_token=None, lease_expires_at=None
+    )
+    if resumed:
+        transaction.on_commit(lambda: hand_sendout(sendout.pk))
+    return resumed
+
+
+@transaction.atomic
+def cancel_sendout(*, sendout: Sendout) -> bool:
+    """Nobody still waiting gets the mail; a draft or scheduled sendout never starts."""
+    cancellable = (Sendout.Status.DRAFT, Sendout.Status.SCHEDULED, Sendout.Status.SENDING, Sendout.Status.PAUSED)
+    cancelled = _move(sendout, from_=cancellable, to=Sendout.Status.CANCELLED, finished_at=timezone.now())
+    if cancelled:
+        SendoutRecipient.objects.filter(sendout=sendout, status=SendoutRecipient.Status.PENDING).update(
+            status=SendoutRecipient.Status.CANCELLED
+        )
+    return cancelled
+
+
+def send_test(*, sendout: Sendout, to: str, contact: Contact | None = None) -> OutboundMessage:
+    """Send the sendout's mail to `to` now, rendered as `contact` would get it (or with
+    empty dynamic text), the subject marked as a test."""
+    mail = render_for(sendout, contact)
+    test = RenderedMail(subject=f"[Test] {mail.mail.subject}", text=mail.mail.text, html=mail.mail.html)
+    return send_mail(organization=sendout.organization, to=to, mail=test, from_email=mail.from_email or None)
+
+
+def render_for(sendout: Sendout, contact: Contact | None):
+    """The mail as `contact` gets it. A group sendout is campaign mail whatever the prepared
+    message says: every mail carries the unsubscribe link and the one-click headers."""
+    message = memo.remembered(("sendout-message", sendout.message_id), lambda: _campaign_message(sendout))
+    prepared = render_prepared(message, contact=contact)
+    if sendout.from_email:
+        from_email = f"{sendout.from_name} <{sendout.from_email}>" if sendout.from_name else sendout.from_email
+        prepared = type(prepared)(prepared.mail, prepared.headers, from_email)
+    return prepared
+
+
+def _campaign_message(sendout: Sendout) -> PreparedMessage:
+    message = PreparedMessage.objects.select_related("organization").get(pk=sendout.message_id)
+    message.is_marketing = True  # in memory only
+    return message
+
+
+# --- the worker's side -------------------------------------------------------------------
+
+
+def hand_sendout(sendout_id: int) -> None:
+    """Claim the sendout and hand it to a worker. Should that fail, the dispatcher does it."""
+    from django_q.tasks import async_task
+
+    try:
+        claimed = _claim(ids=[sendout_id])
+        if claimed is not None:
+            async_task("notifications.tasks.advance_sendout", str(claimed.token), task_name=f"sendout {sendout_id}")
+    except Exception:
+        logger.exception("Could not hand sendout %s to a worker; the dispatcher will", sendout_id)
+
+
+def dispatch_due_sendouts(*, now: datetime | None = None) -> int:
+    """Start scheduled sendouts that are due, and hand out sending ones nobody holds (new,
+    resumed, waiting for their last mails, or left by a worker that died)."""
+    from django_q.tasks import async_task
+
+    now = now or timezone.now()
+    for sendout in Sendout.objects.filter(status=Sendout.Status.SCHEDULED, scheduled_at__lte=now):
+        start_sendout(sendout=sendout)
+    handed = 0
+    # A read first: on SQLite a claim's transaction takes the write lock, even when idle.
+    while Sendout.objects.filter(_due(now)).exists() and (claimed := _claim(now=now)) is not None:
+        async_task("notifications.tasks.advance_sendout", str(claimed.token), task_name=f"sendout {claimed.token}")
+        handed += 1
+    return handed
+
+
+def _claim(*, ids: list[int] | None = None, now: datetime | None = None):
+    now = now or timezone.now()
+    return claim(Sendout, _due(now), order_by="pk", limit=1, now=now, ids=ids, status=Sendout.Status.SENDING)
+
+
+def _due(now: datetime) -> models.Q:
+    free = models.Q(lease_expires_at__isnull=True) | models.Q(lease_expires_at__lt=now)
+    return models.Q(status=Sendout.Status.SENDING) & free
+
+
+def advance(token: uuid.UUID | str) -> None:
+    """Drive the sendout held under `token`: resolve its recipients once, queue their mail
+    batch by batch while it is still sending, and finish it when everything has left. A
+    worker gives it back after half the task timeout; the dispatcher hands it out again."""
+    token = take_over(Sendout, token, status=Sendout.Status.SENDING)
+    if token is None:
+        return
+    sendout = Sendout.objects.select_related("organization", "selection").get(claim_token=token)
+    if sendout.resolved_at is None:
+        resolve(sendout)
+    deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
+    size = FIRST_BATCH
+    while time.monotonic() < deadline:
+        if not _still_held(sendout, token):
+            return  # paused, cancelled, or taken over
+        with memo.batch():
+            if fan_out_batch(sendout, size=size) == 0:
+                break
+        size = FAN_OUT_BATCH
+    else:
+        _release(sendout, token, after=timedelta(0))
+        return
+    if _outstanding(sendout):
+        _release(sendout, token, after=FINISH_CHECK)
+    else:
+        finish(sendout, token)
+
+
+def _still_held(sendout: Sendout, token) -> bool:
+    """True if this worker still drives the sendout; renews the lease."""
+    return bool(
+        Sendout.objects.filter(pk=sendout.pk, claim_token=token, status=Sendout.Status.SENDING).update(
+            lease_expires_at=lease_until(timezone.now())
+        )
+    )
+
+
+def _release(sendout: Sendout, token, *, after: timedelta) -> None:
+    Sendout.objects.filter(pk=sendout.pk, claim_token=token).update(
+        claim_token=None, lease_expires_at=timezone.now() + after
+    )
+
+
+def resolve(sendout: Sendout) -> int:
+    """Copy the audience into the recipient table with INSERT … SELECT, RESOLVE_BATCH
+    contacts at a time in contact id order (no contact passes through Python); an
+    interrupted resolve resumes after the last id copied, and ON CONFLICT drops repeats."""
+    last = SendoutRecipient.objects.filter(sendout=sendout).aggregate(last=models.Max("contact_id"))["last"] or 0
+    contacts = _not_suppressed(audience(sendout)).order_by("pk").values_list("pk", flat=True)
+    while True:
+        boundary = contacts.filter(pk__gt=last)[RESOLVE_BATCH - 1 : RESOLVE_BATCH].first()
+        batch = contacts.filter(pk__gt=last)
+        _insert_recipients(sendout, batch if boundary is None else batch.filter(pk__lte=boundary))
+        if boundary is None:
+            break
+        last = boundary
+    with transaction.atomic():
+        count = SendoutRecipient.objects.filter(sendout=sendout).count()
+        Sendout.objects.filter(pk=sendout.pk).update(resolved_at=timezone.now(), recipient_count=count)
+        sendout.resolved_at, sendout.recipient_count = timezone.now(), count
+        record_event(
+            organization=sendout.organization, type=EventType.SENDOUT_STARTED, user=sendout.created_by,
+            scope=Scope.SYSTEM, payload={"sendout": sendout.pk, "name": sendout.name, "recipients": count},
+            source="sendout", external_id=f"{sendout.pk}:started",
+        )  # fmt: skip
+    return count
+
+
+def _insert_recipients(sendout: Sendout, contacts: models.QuerySet) -> None:
+    # The SELECT is Django's own compilation of the queryset; every value is a parameter.
+    select, params = contacts.order_by().values(chosen_id=models.F("pk")).query.sql_with_params()
+    table = connection.ops.quote_name(SendoutRecipient._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sendout_id, contact_id, status) SELECT %s, chosen.chosen_id, %s "  # noqa: S608
+            f"FROM ({select}) chosen "
+            # WHERE true: SQLite would read ON CONFLICT as the ON of a join otherwise.
+            "WHERE true ON CONFLICT DO NOTHING",
+            [sendout.pk, SendoutRecipient.Status.PENDING, *params],
+        )
+
+
+def fan_out_batch(sendout: Sendout, *, size: int = FAN_OUT_BATCH) -> int:
+    """Queue the mail of the next `size` pending recipients; returns how many were taken.
+    The rows move to *queued* together with their outbox mails, in one transaction."""
+    with transaction.atomic():
+        picked = list(
+            SendoutRecipient.objects.filter(sendout=sendout, status=SendoutRecipient.Status.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not picked:
+            return 0
+        mine = uuid.uuid4()
+        # Checked again by the UPDATE: rows another worker took meanwhile are not matched.
+        SendoutRecipient.objects.filter(pk__in=picked, status=SendoutRecipient.Status.PENDING).update(
+            status=SendoutRecipient.Status.QUEUED, claim_token=mine
+        )
+        rows = list(
+            SendoutRecipient.objects.filter(claim_token=mine, status=SendoutRecipient.Status.QUEUED)
+            .select_related("contact__organization")
+            .order_by("pk")
+        )
+        queued = _queue_mails(sendout, rows)
+        # The outbox takes the mails once they are committed; should a worker not get
+        # them, the dispatcher's sweep sends them.
+        for start in range(0, len(queued), SEND_CHUNK):
+            chunk = queued[start : start + SEND_CHUNK]
+            transaction.on_commit(lambda chunk=chunk: hand_to_worker(chunk))
+    return len(picked)
+
+
+def _queue_mails(sendout: Sendout, rows: list[SendoutRecipient]) -> list[int]:
+    """Render and queue the rows' mails; rows no longer receiving, or suppressed since the
+    sendout started, get none. Returns the ids of the queued mails."""
+    contact_ids = [row.contact_id for row in rows]
+    receiving = set(
+        Membership.objects.filter(
+            group__in=sendout.groups.all(), contact_id__in=contact_ids, state__in=RECEIVING
+        ).values_list("contact_id", flat=True)
+    )
+    suppressed = set(
+        Suppression.objects.filter(
+            organization_id=sendout.organization_id, address__in=[normalize(row.contact.email) for row in rows]
+        ).values_list("address", flat=True)
+    )
+    default_from = memo.remembered(
+        ("default-from", sendout.organization_id), lambda: mailsettings.default_from(sendout.organization)
+    )
+    now, mails, sending = timezone.now(), [], []
+    skipped, held = [], []
+    for row in rows:
+        if row.contact_id not in receiving:
+            skipped.append(row.pk)
+        elif normalize(row.contact.email) in suppressed:
+            held.append(row.pk)
+        else:
+            prepared = render_for(sendout, row.contact)
+            from_email = prepared.from_email or default_from
+            mails.append(
+                OutboundMessage(
+                    organization_id=sendout.organization_id,
+                    contact_id=row.contact_id,
+                    from_email=from_email,
+                    recipient=row.contact.email,
+                    subject=prepared.mail.subject,
+                    text_body=prepared.mail.text,
+                    html_body=prepared.mail.html,
+                    headers=prepared.headers,
+                    status=OutboundMessage.Status.QUEUED,
+                    message_id=make_msgid(domain=_domain_of(from_email)),
+                    next_attempt_at=now,
+                )
+            )
+            sending.append(row)
+    OutboundMessage.objects.bulk_create(mails)
+    ids = [mail.pk for mail in mails]
+    # One UPDATE links each row to its mail (bulk_update's CASE of 500 branches costs more
+    # to build than the rendering).
+    own_mail = OutboundMessage.objects.filter(pk__in=ids, contact_id=models.OuterRef("contact_id")).values("pk")[:1]
+    SendoutRecipient.objects.filter(pk__in=[row.pk for row in sending]).update(message=models.Subquery(own_mail))
+    SendoutRecipient.objects.filter(pk__in=skipped).update(status=SendoutRecipient.Status.SKIPPED)
+    SendoutRecipient.objects.filter(pk__in=held).update(status=SendoutRecipient.Status.SUPPRESSED)
+    return ids
+
+
+def _outstanding(sendout: Sendout) -> bool:
+    return OutboundMessage.objects.filter(sendout_recipient__sendout=sendout, status__in=OUTSTANDING).exists()
+
+
+def finish(sendout: Sendout, token) -> None:
+    from notifications.reports import sendout_report
+
+    with transaction.atomic():
+        done = Sendout.objects.filter(pk=sendout.pk, claim_token=token, status=Sendout.Status.SENDING).update(
+            status=Sendout.Status.SENT, finished_at=timezone.now(), claim_token=None, lease_expires_at=None
+        )
+        if not done:
+            return
+        counts = sendout_report(sendout).counts()
+        record_event(
+            organization=sendout.organization, type=EventType.SENDOUT_FINISHED, user=sendout.created_by,
+            scope=Scope.SYSTEM, payload={"sendout": sendout.pk, "name": sendout.name, **counts},
+            source="sendout", external_id=f"{sendout.pk}:finished",
+        )  # fmt: skip
+
+
+def require_sendable(sendout: Sendout) -> None:
+    """Raise PermanentError if the sendout cannot be sent as it is."""
+    if not sendout.message.variants.exists():
+        raise PermanentError(f"The prepared message “{sendout.message}” has no language variant.")
+
+
+def recent_sendouts(contact: Contact, *, count: int) -> list[Sendout]:
+    """The latest sendouts whose mail the contact was sent, newest first."""
+    rows = (
+        SendoutRecipient.objects.filter(contact=contact, message__isnull=False)
+        .select_related("sendout__organization")
+        .order_by("-sendout__started_at", "-sendout_id")[:count]
+    )
+    return [row.sendout for row in rows]
+
+
+def resend_recent(*, contact: Contact, count: int, run=None) -> list[OutboundMessage]:
+    """Queue the latest `count` sendouts the contact was part of again, rendered afresh
+    (call inside the run's transaction; the outbox sends after it commits)."""
+    queued = []
+    for sendout in recent_sendouts(contact, count=count):
+        prepared = render_for(sendout, contact)
+        message = enqueue_mail(
+            organization=sendout.organization, to=contact.email, mail=prepared.mail, contact=contact, run=run,
+            from_email=prepared.from_email or None, headers=prepared.headers,
+        )  # fmt: skip
+        queued.append(message)
+    return queued

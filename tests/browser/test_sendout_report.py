@@ -1,0 +1,44 @@
+"""The report of a group sendout in a real browser: the progress bar moves while it sends,
+and the final counts show when it is done."""
+
+import uuid
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from notifications.models import Sendout
+from notifications.sendouts import fan_out_batch, finish, resolve
+from tests.factories import UserFactory
+from tests.sendouts.conftest import make_group, make_sendout
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_report_shows_progress_and_the_final_counts(page, alice_org):
+    UserFactory(username="bob", organization=alice_org, role="marketer", password="correct horse battery staple")
+    sendout = make_sendout(alice_org, [make_group(alice_org, 10)])
+    Sendout.objects.filter(pk=sendout.pk).update(status=Sendout.Status.SENDING, started_at=timezone.now())
+    resolve(sendout)
+
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"/admin/notifications/sendout/{sendout.pk}/report/")
+    assert page.locator("#report-done").text_content() == "0"
+
+    fan_out_batch(sendout, size=4)  # four mails go out (tasks run inline here)
+    expect(page.locator("#report-done")).to_have_text("4")
+    assert page.locator("#report-progress").evaluate("bar => bar.value") == 40
+
+    fan_out_batch(sendout, size=6)
+    token = uuid.uuid4()
+    Sendout.objects.filter(pk=sendout.pk).update(claim_token=token)
+    finish(sendout, token)
+    expect(page.locator("#report-status")).to_have_text("sent")
+    expect(page.locator("[data-count=sent]")).to_have_text("10")
+    assert page.locator("#report-progress").evaluate("bar => bar.value") == 100
+    assert errors == []
