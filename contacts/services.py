@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contacts.logins import lift_lockout
 from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Suppression, Tag, Transaction, User
 from contacts.selectors import contact_by_email
 from contacts.suppression import lift_unsubscribe, suppress
@@ -399,8 +400,10 @@ def update_profile(
 
 @transaction.atomic
 def set_contact_password(*, contact: Contact, password: str) -> None:
+    """Store a new password; the address's failed logins are forgotten with the old one."""
     contact.set_password(password)
     contact.save(update_fields=["password", "updated_at"])
+    lift_lockout(contact)
 
 
 @transaction.atomic

@@ -371,3 +371,21 @@ def test_a_subscription_waiting_for_confirmation_says_so(client, erika, alice_or
     assert "Waiting for your confirmation" in page
     assert f'aria-describedby="id_group_{group.pk}_helptext"' in page
     assert f'id="id_group_{group.pk}_helptext"' in page  # the description the checkbox points at exists
+
+
+def test_a_new_password_by_mail_lifts_the_lockout_of_that_address(
+    db, client, smtp_server, django_capture_on_commit_callbacks
+):
+    organization = services.create_organization(name="Fresh", slug="fresh")
+    contact = ContactFactory(organization=organization, email="new@example.com")
+    services.set_contact_password(contact=contact, password=PASSWORD)
+    for _ in range(logins.MAX_FAILURES):
+        log_in(client, email="new@example.com", password="wrong", slug="fresh")
+    LoginFailure.objects.create(organization=organization, email="other@example.com", ip_address="10.0.0.1")
+    assert "Too many failed attempts" in log_in(client, email="new@example.com", slug="fresh").text
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/portal/fresh/forgot-password/", {"email": "new@example.com"})
+    [mail] = smtp_server.messages
+    password = re.search(r"^ {4}(\S{14})\s*$", mail.get_body(("plain",)).get_content(), re.MULTILINE).group(1)
+    assert log_in(client, email="new@example.com", password=password, slug="fresh").status_code == 302
+    assert LoginFailure.objects.filter(email="other@example.com").exists()  # only that address
