@@ -12,7 +12,7 @@ from automations.forms import AutomationForm
 from automations.jobs import registry
 from automations.models import Automation, Event, Holiday, Run
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
-from engage.display import pretty_json
+from engage.display import pretty_json, status_badge
 from engage.events import EventType, scopes_of
 
 
@@ -42,7 +42,7 @@ class AutomationAdmin(OrganizationScopedAdmin):
             _("When"),
             {"fields": ["event_type", "event_name", "after_automation", ("salesforce_object", "salesforce_action_id")]},
         ),
-        (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
+        (_("Wait"), {"fields": ["delay_value", "delay_unit"], "description": _("Empty or 0: no delay.")}),
         (
             _("Time frame"),
             {
@@ -140,10 +140,20 @@ def replay_selected(modeladmin, request: HttpRequest, queryset) -> None:
     modeladmin.message_user(request, _("%(count)d replay(s) scheduled.") % {"count": len(replays)}, messages.SUCCESS)
 
 
+RUN_TONES = {
+    Run.Status.SUCCEEDED: "good",
+    Run.Status.FAILED: "bad",
+    Run.Status.SCHEDULED: "waiting",
+    Run.Status.RUNNING: "busy",
+    Run.Status.SKIPPED: "neutral",
+}
+
+
 @admin.register(Run)
 class RunAdmin(ReadOnlyScopedAdmin):
     actions = [retry_selected, replay_selected]
-    list_display = ["id", "automation", "status", "target_display", "due_at", "attempts", "finished_at", "reason"]
+    # The error or note comes right after the status: at 1366 px it must not fall off-screen.
+    list_display = ["id", "status_display", "automation", "target_display", "reason", "due_at", "finished_at"]
     list_filter = ["status", "automation", "organization"]
     search_fields = ["contact__email", "user__username", "error"]
     date_hierarchy = "created_at"
@@ -169,7 +179,11 @@ class RunAdmin(ReadOnlyScopedAdmin):
 
     @admin.display(description=_("error or note"))
     def reason(self, run: Run) -> str:
-        return Truncator(run.error).chars(80) if run.error else ""
+        return Truncator(run.error).chars(70) if run.error else ""
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, run: Run) -> str:
+        return status_badge(run.get_status_display(), RUN_TONES.get(run.status, "neutral"))
 
     @admin.display(description=_("target"))
     def target_display(self, obj: Run) -> str:

@@ -405,10 +405,12 @@ def execute_run(run: Run, token: uuid.UUID | str) -> None:
 
 
 def _skip_reason(run: Run) -> str:
-    """Why the run should not do its job now (evaluated when it runs, after the delay)."""
+    """Why the run should not do its job now (evaluated when it runs, after the delay).
+    Whether the contact matched when the event happened is not known, so the note says
+    only what was checked and when."""
     selection = run.automation.selection
     if selection is not None and run.contact is not None and not selection_matches(selection, run.contact):
-        return f"The contact no longer matches the selection “{selection.name}”."
+        return f"The contact does not match the selection “{selection.name}” (checked when the run was due)."
     return ""
 
 
