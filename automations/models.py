@@ -410,6 +410,8 @@ class Run(models.Model):
             models.Index(fields=["status", "due_at"], name="run_status_due"),
             models.Index(fields=["status", "lease_expires_at"], name="run_status_lease"),
             models.Index(fields=["claim_token"], name="run_claim_token"),
+            # The dashboard's runs by status and failing automations (ops/dashboard.py).
+            models.Index(fields=["organization", "created_at", "status"], name="run_org_created"),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ SOURCES = [
     "automations/admin.py",
     "ops/dashboard.py",
     "ops/admin_site.py",
-    "templates/admin/index.html",
+    "templates/admin/ops/index.html",
     "templates/admin/ops/dashboard.html",
     "templates/admin/contacts/contact/history.html",
     "templates/emails/new_password_contact.txt",
@@ -42,7 +42,10 @@ def python_msgids(source: str) -> set[str]:
 
 
 def template_msgids(source: str) -> set[str]:
-    msgids = set(re.findall(r'{%\s*(?:translate|trans)\s+"([^"]+)"', source))
+    msgids = {
+        double or single
+        for double, single in re.findall(r"""{%\s*(?:translate|trans)\s+(?:"([^"]+)"|'([^']+)')""", source)
+    }
     for block in re.findall(r"{%\s*blocktrans(?:late)?\b[^%]*%}(.*?){%\s*(?:plural|endblocktrans)", source, re.S):
         msgids.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", block))
     return msgids
