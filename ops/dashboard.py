@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from automations.models import Run
 from contacts.models import ContactImport, Organization, Suppression
 from notifications.models import OutboundMessage
+from ops.models import MailDay
 
 MAIL_DAYS = 30
 RUN_DAYS = 7
@@ -95,33 +96,82 @@ def build_dashboard(organization: Organization, *, now: datetime | None = None) 
     )
 
 
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
 def _start(today: date, days: int) -> datetime:
     """The first moment of the window of `days` days that ends today (local time)."""
-    first = today - timedelta(days=days - 1)
-    return timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    return _midnight(today - timedelta(days=days - 1))
 
 
 def mails_per_day(organization: Organization, *, today: date) -> list[Day]:
+    """The last MAIL_DAYS days: closed days as counted in MailDay (counted now if missing),
+    today counted live."""
+    window = [today - timedelta(days=n) for n in range(MAIL_DAYS - 1, -1, -1)]
+    closed = MailDay.objects.filter(organization=organization, day__gte=window[0], day__lt=today)
+    stored = dict(closed.values_list("day", "counts"))
+    missing = [day for day in window[:-1] if day not in stored]
+    if missing:
+        stored |= count_mail_days(organization, first=missing[0], today=today)
+    stored |= _count(organization, first=today, until=today + timedelta(days=1))
+    return [
+        Day(
+            day=day,
+            counts=_series(stored.get(day, {})),
+            url=changelist(OutboundMessage, organization, created_at__date=day.isoformat()),
+        )
+        for day in window
+    ]
+
+
+def count_mail_days(organization: Organization, *, first: date, today: date) -> dict[date, dict[str, int]]:
+    """Count and store the organization's mails of the closed days from `first` to yesterday."""
+    counted = _count(organization, first=first, until=today)
+    days = [first + timedelta(days=n) for n in range((today - first).days)]
+    MailDay.objects.bulk_create(
+        [MailDay(organization=organization, day=day, counts=counted.get(day, {})) for day in days],
+        update_conflicts=True,
+        unique_fields=["organization", "day"],
+        update_fields=["counts", "counted_at"],
+    )
+    return {day: counted.get(day, {}) for day in days}
+
+
+def recount_mail_days(*, today: date | None = None) -> int:
+    """Recount the closed days of the dashboard's window for every organization that sent
+    mail in it (hourly: tracking changes statuses after the day). Returns how many."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=MAIL_DAYS - 1)
+    senders = OutboundMessage.objects.filter(created_at__gte=_start(today, MAIL_DAYS)).values("organization_id")
+    organizations = Organization.objects.filter(pk__in=senders)
+    for organization in organizations:
+        count_mail_days(organization, first=first, today=today)
+    return len(organizations)
+
+
+def _count(organization: Organization, *, first: date, until: date) -> dict[date, dict[str, int]]:
+    """Mails by local day and stored status, from the first moment of `first` to `until`."""
     rows = (
-        OutboundMessage.objects.filter(organization=organization, created_at__gte=_start(today, MAIL_DAYS))
+        OutboundMessage.objects.filter(
+            organization=organization, created_at__gte=_midnight(first), created_at__lt=_midnight(until)
+        )
         .annotate(day=TruncDate("created_at"))
         .values_list("day", "status")
         .annotate(count=Count("*"))
         .order_by()
     )
-    counts: dict[date, dict[str, int]] = {}
+    counted: dict[date, dict[str, int]] = {}
     for day, status, count in rows:
-        series = counts.setdefault(day, dict.fromkeys(SERIES_OF.values(), 0))
+        counted.setdefault(day, {})[status] = count
+    return counted
+
+
+def _series(by_status: dict[str, int]) -> dict[str, int]:
+    series = dict.fromkeys(SERIES_OF.values(), 0)
+    for status, count in by_status.items():
         series[SERIES_OF.get(status, "waiting")] += count
-    days = [today - timedelta(days=n) for n in range(MAIL_DAYS - 1, -1, -1)]
-    return [
-        Day(
-            day=day,
-            counts=counts.get(day, dict.fromkeys(SERIES_OF.values(), 0)),
-            url=changelist(OutboundMessage, organization, created_at__date=day.isoformat()),
-        )
-        for day in days
-    ]
+    return series
 
 
 def mail_totals(organization: Organization, days: list[Day]) -> list[Figure]:

@@ -96,3 +96,23 @@ def test_a_host_administrator_chooses_the_organization(client, host_admin, alice
     assert "alice-list.csv" in page and "charlie-list.csv" not in page
     failed = build_dashboard(alice_org).failing[0]
     assert len(client.get(failed.url).context["cl"].result_list) == 1  # not charlie's
+
+
+def test_closed_days_are_counted_once_and_recounted_by_the_hourly_task(alice_org, charlie_org):
+    from ops.dashboard import recount_mail_days
+    from ops.models import MailDay
+
+    old = mail(alice_org, "sent", days_ago=2)
+    mail(charlie_org, "sent", days_ago=2)
+    build_dashboard(alice_org)
+    assert MailDay.objects.filter(organization=alice_org).count() == 29  # every closed day, empty ones too
+    OutboundMessage.objects.filter(pk=old.pk).update(status="bounced")  # tracking, days later
+    assert build_dashboard(alice_org).days[-3].counts["sent"] == 1  # as counted
+    assert recount_mail_days() == 2
+    assert build_dashboard(alice_org).days[-3].counts == {"sent": 0, "failed": 1, "suppressed": 0, "waiting": 0}
+
+
+def test_today_is_always_counted_live(alice_org):
+    build_dashboard(alice_org)
+    mail(alice_org, "queued")
+    assert build_dashboard(alice_org).days[-1].counts["waiting"] == 1
