@@ -9,10 +9,12 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from engage import crypto, ports
         from integrations import gdpr, linking
+        from integrations import history as integrations_history
         from integrations.activecampaign.models import ActiveCampaignConnection
         from integrations.webhooks.models import WebhookSecret
 
         crypto.register_encrypted(WebhookSecret, "encrypted")
         crypto.register_encrypted(ActiveCampaignConnection, "api_key_encrypted")
         gdpr.register()
+        integrations_history.register()
         ports.contact_added.connect(linking.link_notifications)
