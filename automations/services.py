@@ -502,6 +502,11 @@ def copy_automation(*, automation: Automation) -> Automation:
     return copy
 
 
+def set_active(*, automations: models.QuerySet, active: bool) -> int:
+    """Switch automations on or off; returns how many changed."""
+    return automations.exclude(is_active=active).update(is_active=active)
+
+
 def set_up_organization(organization: Organization) -> None:
     """Every new organization starts with the customer's own model: a contact who asks
     for a password in the preference center gets a new one."""

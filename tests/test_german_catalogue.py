@@ -20,6 +20,7 @@ SOURCES = [
     "contacts/validators.py",
     "contacts/logins.py",
     "automations/admin.py",
+    "automations/selectors.py",
     "ops/dashboard.py",
     "ops/admin_site.py",
     "templates/admin/ops/index.html",

@@ -9,6 +9,7 @@ from notifications.services import enqueue_mail, render_mail
 
 class Job(BaseJob):
     label = _("Send new password to contact")
+    sends_password = True
     scopes = K
     description = _(
         "Generates a new random preference-center password, stores only its hash and mails it to the contact. "
