@@ -30,6 +30,8 @@ SOURCES = [
     "integrations/history.py",
     "templates/admin/ops/dashboard.html",
     "templates/admin/contacts/contact/change_form.html",
+    "templates/portal/base.html",
+    "templates/portal/login.html",
     "templates/emails/new_password_contact.txt",
     "templates/emails/new_password_contact.subject.txt",
 ]

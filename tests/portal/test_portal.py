@@ -389,3 +389,17 @@ def test_a_new_password_by_mail_lifts_the_lockout_of_that_address(
     password = re.search(r"^ {4}(\S{14})\s*$", mail.get_body(("plain",)).get_content(), re.MULTILINE).group(1)
     assert log_in(client, email="new@example.com", password=password, slug="fresh").status_code == 302
     assert LoginFailure.objects.filter(email="other@example.com").exists()  # only that address
+
+
+def test_a_visitor_switches_the_language_before_logging_in(client, erika):
+    page = client.get("/portal/alice/login/").text
+    assert 'class="language-switch"' in page and 'value="de"' in page
+    response = client.post("/i18n/setlang/", {"language": "de", "next": "/portal/alice/login/"})
+    assert response.status_code == 302 and response["Location"] == "/portal/alice/login/"
+    german = client.get("/portal/alice/login/").text
+    assert 'lang="de"' in german and "Passwort vergessen?" in german
+
+
+def test_a_logged_in_contact_sees_no_language_switch(client, erika):
+    log_in(client)
+    assert 'class="language-switch"' not in client.get("/portal/alice/subscriptions/").text
