@@ -2,18 +2,19 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from automations import maintenance, services
+from automations import maintenance, selectors, services
 from automations.forms import AutomationForm
 from automations.jobs import registry
 from automations.models import Automation, Event, Holiday, Run, subject_of
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
 from engage import ports
-from engage.display import pretty_json
+from engage.display import pretty_json, status_badge
 from engage.events import EventType, scope_label, scopes_of
 
 # What the page says when a job does not fit the chosen event (filled in by its script).
@@ -37,14 +38,37 @@ def copy_selected(modeladmin, request: HttpRequest, queryset) -> None:
     )
 
 
+@admin.action(description=_("Switch the selected automations on"))
+def activate_selected(modeladmin, request: HttpRequest, queryset) -> None:
+    changed = services.set_active(automations=queryset, active=True)
+    modeladmin.message_user(request, _("%(count)d automation(s) switched on.") % {"count": changed}, messages.SUCCESS)
+    for automation in queryset.filter(pk__in=selectors.password_conflicts()):
+        modeladmin.message_user(request, password_warning(automation), messages.WARNING)
+
+
+@admin.action(description=_("Switch the selected automations off"))
+def deactivate_selected(modeladmin, request: HttpRequest, queryset) -> None:
+    changed = services.set_active(automations=queryset, active=False)
+    modeladmin.message_user(request, _("%(count)d automation(s) switched off.") % {"count": changed}, messages.SUCCESS)
+
+
+def password_warning(automation: Automation) -> str:
+    others = ", ".join(f"“{a.name}”" for a in selectors.other_password_automations(automation))
+    return _(
+        "“%(name)s” sends a new password on the same event as %(others)s: each mail makes the password "
+        "of the one before useless. Keep one of them active."
+    ) % {"name": automation.name, "others": others}
+
+
 @admin.register(Automation)
 class AutomationAdmin(OrganizationScopedAdmin):
     form = AutomationForm
-    actions = [copy_selected]
+    actions = [activate_selected, deactivate_selected, copy_selected]
     save_as = True  # "Save as new": edit a copy of a workflow
     change_form_template = "admin/automations/automation/change_form.html"
-    list_display = ["name", "event_type", "job_type", "target", "delay_display", "is_active"]
+    list_display = ["name", "summary", "last_run", "runs_recent", "failure_rate", "is_active"]
     list_filter = ["organization", "is_active", "event_type", "job_type"]
+    list_select_related = ["selection"]
     search_fields = ["name", "description"]
     autocomplete_fields = ["target_contact"]
     fieldsets = [
@@ -62,7 +86,7 @@ class AutomationAdmin(OrganizationScopedAdmin):
                 ]
             },
         ),
-        (_("Wait"), {"fields": [("delay_value", "delay_unit")], "description": _("Leave empty for no delay.")}),
+        (_("Wait"), {"fields": ["delay_value", "delay_unit"], "description": _("Empty or 0: no delay.")}),
         (
             _("Time frame"),
             {
@@ -112,6 +136,50 @@ class AutomationAdmin(OrganizationScopedAdmin):
         context["salesforce_objects"] = salesforce.objects if salesforce else {}
         context["salesforce_actions"] = salesforce.actions if salesforce else []
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_queryset(self, request: HttpRequest):
+        return selectors.with_password_conflict(selectors.with_run_figures(super().get_queryset(request)))
+
+    def save_model(self, request: HttpRequest, obj: Automation, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if selectors.other_password_automations(obj).exists():
+            self.message_user(request, password_warning(obj), messages.WARNING)
+
+    @admin.display(description=_("when → wait → whom → what"))
+    def summary(self, obj: Automation) -> str:
+        custom = obj.event_type == EventType.CUSTOM and obj.event_name
+        event = obj.event_name if custom else obj.get_event_type_display()
+        delay = self.delay_display(obj) if obj.delay_unit and obj.delay_value else _("at once")
+        whom = obj.selection.name if obj.selection else _("everybody the event concerns")
+        job = registry().get(obj.job_type)
+        text = " → ".join(str(part) for part in (event, delay, whom, job.label if job else obj.job_type))
+        if getattr(obj, "password_conflict", False):
+            return format_html(
+                '{} <strong class="password-conflict" title="{}">⚠ {}</strong>',
+                text,
+                _("Another active automation sends a new password on the same event."),
+                _("second password mail"),
+            )
+        return text
+
+    @admin.display(description=_("last run"), ordering="last_run_at")
+    def last_run(self, obj: Automation) -> str:
+        return date_format(timezone.localtime(obj.last_run_at), "SHORT_DATETIME_FORMAT") if obj.last_run_at else "—"
+
+    @admin.display(description=_("runs, 7 days"), ordering="runs_recent")
+    def runs_recent(self, obj: Automation) -> str:
+        url = reverse("admin:automations_run_changelist") + f"?automation__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.runs_recent)
+
+    @admin.display(description=_("failed, 7 days"), ordering="failed_recent")
+    def failure_rate(self, obj: Automation) -> str:
+        if not obj.runs_recent:
+            return "—"
+        share = f"{obj.failed_recent} ({100 * obj.failed_recent / obj.runs_recent:.0f} %)"
+        if not obj.failed_recent:
+            return share
+        url = reverse("admin:automations_run_changelist") + f"?automation__id__exact={obj.pk}&status__exact=failed"
+        return format_html('<a href="{}">{}</a>', url, status_badge(share, "bad"))
 
     @admin.display(description=_("delay"))
     def delay_display(self, obj: Automation) -> str:
@@ -177,10 +245,20 @@ def replay_selected(modeladmin, request: HttpRequest, queryset) -> None:
     modeladmin.message_user(request, _("%(count)d replay(s) scheduled.") % {"count": len(replays)}, messages.SUCCESS)
 
 
+RUN_TONES = {
+    Run.Status.SUCCEEDED: "good",
+    Run.Status.FAILED: "bad",
+    Run.Status.SCHEDULED: "waiting",
+    Run.Status.RUNNING: "busy",
+    Run.Status.SKIPPED: "neutral",
+}
+
+
 @admin.register(Run)
 class RunAdmin(ReadOnlyScopedAdmin):
     actions = [retry_selected, replay_selected]
-    list_display = ["id", "automation", "status", "target_display", "due_at", "attempts", "finished_at", "reason"]
+    # The error or note comes right after the status: at 1366 px it must not fall off-screen.
+    list_display = ["id", "status_display", "automation", "target_display", "reason", "due_at", "finished_at"]
     list_filter = ["status", "automation", "organization"]
     search_fields = ["contact__email", "user__username", "error"]
     date_hierarchy = "created_at"
@@ -206,7 +284,11 @@ class RunAdmin(ReadOnlyScopedAdmin):
 
     @admin.display(description=_("error or note"))
     def reason(self, run: Run) -> str:
-        return Truncator(run.error).chars(80) if run.error else ""
+        return Truncator(run.error).chars(70) if run.error else ""
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, run: Run) -> str:
+        return status_badge(run.get_status_display(), RUN_TONES.get(run.status, "neutral"))
 
     @admin.display(description=_("target"))
     def target_display(self, obj: Run) -> str:

@@ -8,6 +8,7 @@ class AutomationsConfig(AppConfig):
 
     def ready(self) -> None:
         from automations import gdpr, services
+        from automations import history as automations_history
         from automations.jobs.base import rotate_encrypted_params
         from automations.models import Automation
         from engage import crypto, events, ports
@@ -16,3 +17,4 @@ class AutomationsConfig(AppConfig):
         ports.organization_created.connect(services.set_up_organization)
         crypto.register_encrypted(Automation, rotate_row=rotate_encrypted_params)
         gdpr.register()
+        automations_history.register()

@@ -364,9 +364,9 @@ class Automation(models.Model):
             errors.setdefault("execution_days", []).append(_("List weekdays as numbers, 0 = Monday … 6 = Sunday."))
         if self.delay_unit and self.delay_value and self.delay_too_long():
             errors.setdefault("delay_value", []).append(_("A delay can be at most 5 years."))
-        if self.delay_unit and not self.delay_value:
+        if self.delay_unit and self.delay_value is None:  # 0 is allowed: no wait
             errors.setdefault("delay_value", []).append(
-                _("Enter how many %(unit)s to wait.") % {"unit": self.delay_unit}
+                _("Enter how many %(unit)s to wait (0 for none).") % {"unit": self.get_delay_unit_display()}
             )
         if self.delay_value and not self.delay_unit:
             errors.setdefault("delay_unit", []).append(_("Choose a unit for the delay."))
@@ -449,6 +449,8 @@ class Run(models.Model):
             models.Index(fields=["status", "due_at"], name="run_status_due"),
             models.Index(fields=["status", "lease_expires_at"], name="run_status_lease"),
             models.Index(fields=["claim_token"], name="run_claim_token"),
+            # The dashboard's runs by status and failing automations (ops/dashboard.py).
+            models.Index(fields=["organization", "created_at", "status"], name="run_org_created"),
         ]
 
     def __str__(self) -> str:

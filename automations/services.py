@@ -493,10 +493,12 @@ def _execute_in_group(run: Run, job_class, context: JobContext, skip_reason: str
 
 
 def _skip_reason(run: Run) -> str:
-    """Why the run should not do its job now (evaluated when it runs, after the delay)."""
+    """Why the run should not do its job now (evaluated when it runs, after the delay).
+    Whether the contact matched when the event happened is not known, so the note says
+    only what was checked and when."""
     selection = run.automation.selection
     if selection is not None and run.contact is not None and not selection_matches(selection, run.contact):
-        return f"The contact no longer matches the selection “{selection.name}”."
+        return f"The contact does not match the selection “{selection.name}” (checked when the run was due)."
     if run.automation.salesforce_conditions and run.event.type == EventType.SALESFORCE_MESSAGE:
         return _salesforce_skip_reason(run)
     return ""
@@ -605,6 +607,11 @@ def copy_automation(*, automation: Automation) -> Automation:
     copy.is_active = False
     copy.save()
     return copy
+
+
+def set_active(*, automations: models.QuerySet, active: bool) -> int:
+    """Switch automations on or off; returns how many changed."""
+    return automations.exclude(is_active=active).update(is_active=active)
 
 
 def set_up_organization(organization: Organization) -> None:

@@ -44,6 +44,7 @@ from contacts.tenancy import (
     organization_of_form,
 )
 from contacts.widgets import SelectionBuilderWidget
+from engage import history
 from engage.events import EventType, record_event
 from engage.lib.remote import client_ip
 
@@ -254,6 +255,15 @@ def erase_personal_data(modeladmin, request: HttpRequest, queryset):
     return TemplateResponse(request, "admin/contacts/contact/erase_confirmation.html", context)
 
 
+HISTORY_PER_PAGE = 25
+MAX_HISTORY_PAGE = 400
+
+
+def history_page(request: HttpRequest) -> int:
+    page = request.GET.get("history_page", "")
+    return min(int(page), MAX_HISTORY_PAGE) if page.isdigit() and int(page) > 0 else 1
+
+
 @admin.register(Contact)
 class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     form = ContactForm
@@ -265,6 +275,20 @@ class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     filter_horizontal = ["tags"]
     inlines = [MembershipInline, TransactionInline]
     actions = [fire_manual_events, export_personal_data, erase_personal_data]
+    change_form_template = "admin/contacts/contact/change_form.html"
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        contact = self.get_object(request, object_id)  # another organization's contact: 404
+        page = history_page(request)
+        entries, more = history.history(contact, page=page, per_page=HISTORY_PER_PAGE)
+        extra_context = {
+            **(extra_context or {}),
+            "history": entries,
+            "history_page": page,
+            "history_older": page + 1 if more else None,
+            "history_newer": page - 1 if page > 1 else None,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not Membership:

@@ -7,7 +7,8 @@
 - An unknown address, a contact without a password and a wrong password give the same
   answer after the same Argon2 work, so the form does not tell who is a contact.
 - A successful login clears the address's failures and fires *logged on to preference
-  center*. The session is the preference center's business (portal.auth).
+  center*. A new password (reset mail or a change) clears them too: whoever received the
+  reset mail may log in with it at once. The session is the preference center's business (portal.auth).
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def log_in(
     LoginFailure.objects.filter(organization=organization, email=contact.email.lower()).delete()
     record_event(organization=organization, type=EventType.PORTAL_LOGIN, contact=contact, source=source)
     return contact
+
+
+def lift_lockout(contact: Contact) -> None:
+    """Forget the failed logins of the contact's address (its password was just replaced)."""
+    LoginFailure.objects.filter(organization_id=contact.organization_id, email=contact.email.strip().lower()).delete()
 
 
 def purge_old_failures() -> int:

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contacts.validators import validate_single_line
+
 
 def default_editable_fields() -> list[str]:
     return ["salutation", "first_name", "last_name", "language"]
@@ -20,7 +22,7 @@ class Organization(models.Model):
     # What a contact may change in the preference center, besides the e-mail address.
     EDITABLE_FIELDS = ("salutation", "first_name", "last_name", "phone", "language")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     logo_url = models.URLField(_("logo URL"), blank=True, help_text=_("Shown at the top of the preference center."))
     portal_host = models.CharField(
@@ -62,6 +64,8 @@ class User(AbstractUser):
         ADMIN = "admin", _("Administrator")
         MARKETER = "marketer", _("Marketer")
 
+    first_name = models.CharField(_("first name"), max_length=150, blank=True, validators=[validate_single_line])
+    last_name = models.CharField(_("last name"), max_length=150, blank=True, validators=[validate_single_line])
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("organization"),
@@ -90,7 +94,7 @@ class Tag(models.Model):
     """A label that classifies contacts ("customer", "newsletter-2026")."""
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
 
     objects = OrganizationQuerySet.as_manager()
 
@@ -121,8 +125,8 @@ class Contact(models.Model):
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     email = models.EmailField(_("e-mail"), max_length=254)
     salutation = models.CharField(_("salutation"), max_length=8, choices=Salutation.choices, blank=True, default="")
-    first_name = models.CharField(_("first name"), max_length=100, blank=True)
-    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True, validators=[validate_single_line])
+    last_name = models.CharField(_("last name"), max_length=100, blank=True, validators=[validate_single_line])
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.EN)
     external_ref = models.CharField(_("external reference"), max_length=255, blank=True, db_index=True)
@@ -210,7 +214,7 @@ class Group(models.Model):
     preference center; double opt-in groups count a subscription only once confirmed."""
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     is_public = models.BooleanField(_("public"), default=False, help_text=_("Offered in the preference center."))
     double_opt_in = models.BooleanField(_("double opt-in"), default=False)
@@ -289,7 +293,7 @@ class Selection(models.Model):
     Evaluated when it is used, never stored as a list of contacts."""
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     definition = models.JSONField(_("conditions"), default=dict)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

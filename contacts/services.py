@@ -11,9 +11,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contacts.logins import lift_lockout
 from contacts.models import ConsentRecord, Contact, Group, Membership, Organization, Suppression, Tag, Transaction, User
 from contacts.selectors import contact_by_email
 from contacts.suppression import lift_unsubscribe, suppress
+from contacts.validators import single_line
 from engage import ports
 from engage.errors import PermanentError
 from engage.events import EventType, record_event
@@ -85,8 +87,8 @@ def find_or_create_contact(
                 organization=organization,
                 email=email,
                 source=source,
-                first_name=first_name[:100],
-                last_name=last_name[:100],
+                first_name=single_line(first_name)[:100],
+                last_name=single_line(last_name)[:100],
             )
     except IntegrityError:
         return contact_by_email(organization, email)  # created meanwhile by a concurrent delivery
@@ -445,8 +447,10 @@ def update_profile(
 
 @transaction.atomic
 def set_contact_password(*, contact: Contact, password: str) -> None:
+    """Store a new password; the address's failed logins are forgotten with the old one."""
     contact.set_password(password)
     contact.save(update_fields=["password", "updated_at"])
+    lift_lockout(contact)
 
 
 @transaction.atomic

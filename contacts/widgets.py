@@ -6,10 +6,46 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import AttributeDefinition, Group, Membership, Organization, Tag
+from contacts.models import AttributeDefinition, Contact, Group, Membership, Organization, Tag
 from contacts.selections import FIELDS, OPERATORS
+
+# What each operator says, in the marketer's language (the stored key stays the same).
+OPERATOR_LABELS = {
+    "eq": _("is"),
+    "ne": _("is not"),
+    "contains": _("contains"),
+    "startswith": _("starts with"),
+    "gt": _("is greater than"),
+    "gte": _("is at least"),
+    "lt": _("is less than"),
+    "lte": _("is at most"),
+    "in": _("is one of (comma-separated)"),
+    "empty": _("is empty"),
+    "not_empty": _("is not empty"),
+}
+# Names of the inputs for screen readers and tests.
+INPUT_LABELS = {
+    "kind": _("kind"),
+    "field": _("field"),
+    "attribute": _("attribute"),
+    "operator": _("operator"),
+    "value": _("value"),
+    "tag": _("tag"),
+    "group": _("group"),
+    "state": _("membership state"),
+    "transaction": _("transaction type"),
+    "days": _("days"),
+    "match": _("match"),
+}
+
+
+def field_choices() -> list[tuple[str, str]]:
+    """The contact fields a condition can test, as (key, translated name), by name."""
+    pairs = [(key, str(capfirst(Contact._meta.get_field(key).verbose_name))) for key in FIELDS]
+    return sorted(pairs, key=lambda pair: pair[1])
 
 
 class SelectionBuilderWidget(forms.Textarea):
@@ -27,15 +63,15 @@ class SelectionBuilderWidget(forms.Textarea):
         context["options_id"] = f"{context['widget']['attrs']['id']}_options"
         organization = self.organization
         context["builder_options"] = {
-            "fields": sorted(FIELDS),
-            "operators": list(OPERATORS),
+            "fields": field_choices(),
+            "operators": [(op, str(OPERATOR_LABELS[op])) for op in OPERATORS],
             "attributes": [
                 {"key": d.key, "label": d.label, "type": d.type, "choices": d.choices}
                 for d in AttributeDefinition.objects.filter(organization=organization)
             ],
             "tags": list(Tag.objects.filter(organization=organization).values_list("name", flat=True)),
             "groups": [{"id": g.pk, "name": g.name} for g in Group.objects.filter(organization=organization)],
-            "states": ["receiving", *Membership.State.values],
+            "states": [("receiving", str(_("receiving mail"))), *((k, str(v)) for k, v in Membership.State.choices)],
             "labels": {
                 "match": str(_("Match")),
                 "of": str(_("of these conditions:")),
@@ -47,6 +83,7 @@ class SelectionBuilderWidget(forms.Textarea):
                 "in_the_last": str(_("in the last")),
                 "days": str(_("days")),
                 "remove": str(_("remove condition")),
+                "inputs": {key: str(label) for key, label in INPUT_LABELS.items()},
                 "kinds": {
                     "field": str(_("field")),
                     "attribute": str(_("attribute")),

@@ -33,6 +33,8 @@ urlpatterns = [
     path("", include("notifications.password_reset")),
     path("admin/", admin.site.urls),
     path("portal/", include("portal.urls")),
+    # The language switch of the preference center's pages before login.
+    path("i18n/", include("django.conf.urls.i18n")),
     # Inbound integrations: Salesforce outbound messages, signed webhooks, ActiveCampaign.
     path("inbound/", include("integrations.urls")),
     # Engage's own open pixel and click redirects, and the providers' tracking and inbound webhooks.

@@ -9,6 +9,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from engage import crypto, ports
         from integrations import gdpr, linking
+        from integrations import history as integrations_history
         from integrations.activecampaign.models import ActiveCampaignConnection
         from integrations.salesforce import selectors as salesforce
         from integrations.webhooks.models import WebhookSecret
@@ -16,6 +17,7 @@ class IntegrationsConfig(AppConfig):
         crypto.register_encrypted(WebhookSecret, "encrypted")
         crypto.register_encrypted(ActiveCampaignConnection, "api_key_encrypted")
         gdpr.register()
+        integrations_history.register()
         ports.contact_added.connect(linking.link_notifications)
         ports.salesforce_choices.connect(salesforce.salesforce_choices)
         ports.salesforce_record_fields.connect(salesforce.salesforce_record_fields)

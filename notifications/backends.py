@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from email.header import Header
+from email.message import Message
 
 import dkim
 from django.conf import settings
@@ -29,6 +31,19 @@ logger = logging.getLogger(__name__)
 # dkimpy signs the headers RFC 6376 recommends; one-click unsubscribe (RFC 8058) also
 # needs List-Unsubscribe-Post signed.
 EXTRA_SIGNED_HEADERS = (b"list-unsubscribe-post",)
+
+
+def rendered(email_message):
+    """The MIME message, its subject encoded as Header() does knowing the header's name:
+    Django folds a long non-ASCII subject right after "Subject:", which readers decode
+    with a leading space."""
+    message = email_message.message()
+    subject = str(email_message.subject)
+    if not subject.isascii():
+        del message["Subject"]
+        header = Header(subject, email_message.encoding or settings.DEFAULT_CHARSET, header_name="Subject")
+        Message.__setitem__(message, "Subject", header)  # Django's own __setitem__ would fold it again
+    return message
 
 
 class EmailBackend(smtp.EmailBackend):
@@ -53,7 +68,7 @@ class EmailBackend(smtp.EmailBackend):
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
         from_email = sanitize_address(email_message.from_email, encoding)
         recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
-        message = self.sign(email_message.message().as_bytes(linesep="\r\n"), email_message.from_email)
+        message = self.sign(rendered(email_message).as_bytes(linesep="\r\n"), email_message.from_email)
         try:
             self.connection.sendmail(from_email, recipients, message)
         except smtplib.SMTPException:

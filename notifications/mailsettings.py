@@ -11,8 +11,8 @@ import json
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass, field
-from email.utils import formataddr
+from dataclasses import dataclass, field, replace
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -62,11 +62,21 @@ def effective(organization: Organization | None) -> Effective:
 def _effective(organization: Organization | None) -> Effective:
     own = settings_row(organization) if organization is not None else None
     if own is not None and not own.use_host_settings:
-        return _from_row(own, "organization")
+        chosen = _from_row(own, "organization")
+        return chosen if own.from_name else _named(chosen, organization)
     host = settings_row(None)
     if host is not None:
-        return _from_row(host, "host")
-    return Effective(source="environment", from_email=settings.DEFAULT_FROM_EMAIL)
+        return _named(_from_row(host, "host"), organization)
+    return _named(Effective(source="environment", from_email=settings.DEFAULT_FROM_EMAIL), organization)
+
+
+def _named(chosen: Effective, organization: Organization | None) -> Effective:
+    """An organization's mail carries its name as sender name unless its own settings name
+    one: the contact knows the organization, not the host that sends for it."""
+    if organization is None or not chosen.from_email:
+        return chosen
+    _, address = parseaddr(chosen.from_email)
+    return replace(chosen, from_email=formataddr((organization.name, address)))
 
 
 def _from_row(row: MailSettings, source: str) -> Effective:

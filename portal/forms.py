@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.attributes import clean_value
 from contacts.models import AttributeDefinition, Contact, Group, Membership, Organization
+from contacts.validators import validate_single_line
 
 
 class LoginForm(forms.Form):
@@ -141,8 +142,10 @@ class SubscriptionsForm(forms.Form):
 
 class RegistrationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, required=False, validators=[validate_single_line]
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False, validators=[validate_single_line])
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)

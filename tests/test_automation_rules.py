@@ -67,6 +67,19 @@ def test_delay_needs_both_unit_and_value(client, alice):
     assert not Automation.objects.exists()
 
 
+def test_a_delay_of_zero_is_no_wait(client, alice):
+    client.force_login(alice)
+    response = client.post(ADD_URL, form_data(delay_value="0", delay_unit="days"))
+    assert response.status_code == 302
+    assert Automation.objects.get().delay.total_seconds() == 0
+
+
+def test_a_missing_delay_value_names_the_unit_in_words(client, alice):
+    client.force_login(alice)
+    response = client.post(ADD_URL, form_data(delay_unit="days"))
+    assert response.context["adminform"].form.errors["delay_value"] == ["Enter how many days to wait (0 for none)."]
+
+
 def test_named_target_must_be_given_and_of_the_right_kind(client, alice):
     client.force_login(alice)
     response = client.post(ADD_URL, form_data(target="named"))

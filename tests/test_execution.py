@@ -189,9 +189,7 @@ def test_a_run_claimed_again_while_its_task_waited_in_the_queue_keeps_its_attemp
     assert len(smtp_server.messages) == 1
 
 
-def test_a_batch_out_of_time_hands_its_unstarted_runs_on_without_counting_an_attempt(
-    alice_org, smtp_server, settings
-):
+def test_a_batch_out_of_time_hands_its_unstarted_runs_on_without_counting_an_attempt(alice_org, smtp_server, settings):
     """No time left after each run (a task timeout of 0): each batch executes one run and
     hands the rest to another worker at once, instead of being killed by its timeout."""
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 0}
@@ -239,6 +237,22 @@ def test_selection_is_evaluated_when_the_run_is_due_not_when_the_event_happened(
     assert status["joins@example.com"][0] == Run.Status.SUCCEEDED
     assert status["leaves@example.com"] == (
         Run.Status.SKIPPED,
-        "The contact no longer matches the selection “Customers”.",
+        "The contact does not match the selection “Customers” (checked when the run was due).",
     )
     assert sorted(m["To"] for m in smtp_server.messages) == ["joins@example.com", "stays@example.com"]
+
+
+def test_a_skip_note_does_not_claim_the_contact_matched_before(alice_org, smtp_server):
+    from contacts.models import Selection
+
+    customers = Selection.objects.create(
+        organization=alice_org, name="Customers", definition={"conditions": [{"tag": "customer"}]}
+    )
+    AutomationFactory(organization=alice_org, selection=customers)
+    never = ContactFactory(organization=alice_org, email="never@example.com")
+    record_event(organization=alice_org, type="contact_created", contact=never)
+    assert dispatch_due_runs() == 1
+    run = Run.objects.get()
+    assert run.status == Run.Status.SKIPPED
+    assert "no longer" not in run.error
+    assert run.error == "The contact does not match the selection “Customers” (checked when the run was due)."

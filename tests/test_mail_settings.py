@@ -120,7 +120,7 @@ def test_each_organization_sends_through_its_own_server(alice_org, charlie_org, 
     send_mail(organization=alice_org, to="a@example.com", mail=mail)
     send_mail(organization=charlie_org, to="c@example.com", mail=mail)
     assert [m["To"] for m in auth_server.inbox.messages] == ["a@example.com"]
-    assert auth_server.inbox.messages[0]["From"] == "news@alice.example"
+    assert auth_server.inbox.messages[0]["From"] == "Alice Org <news@alice.example>"  # its name, none set
     assert [m["To"] for m in smtp_server.messages] == ["c@example.com"]
 
 

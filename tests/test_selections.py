@@ -188,3 +188,18 @@ def test_created_at_conditions_take_dates(people):
         "ben",
         "cleo",
     }
+
+
+def test_the_builder_names_fields_operators_and_states_in_the_marketers_language(alice_org):
+    from django.utils import translation
+
+    from contacts.widgets import SelectionBuilderWidget
+
+    with translation.override("de"):
+        options = SelectionBuilderWidget(alice_org).get_context("definition", {}, {"id": "id_definition"})
+    options = options["builder_options"]
+    assert ("first_name", "Vorname") in options["fields"]
+    assert ("gte", "ist mindestens") in options["operators"]
+    assert ("not_empty", "ist nicht leer") in options["operators"]
+    assert ("receiving", "erhält E-Mails") in options["states"]
+    assert options["labels"]["inputs"]["operator"] == "Vergleich"

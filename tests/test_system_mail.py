@@ -61,7 +61,7 @@ def test_a_reset_for_an_organization_user_goes_through_its_own_settings(
     assert response.status_code == 302 and response["Location"] == "/admin/password_reset/done/"
     assert host_settings.messages == []
     [raw] = org_server.inbox.raw
-    assert b"From: news@alice.example" in raw and f"To: {alice.email}".encode() in raw
+    assert b"From: Alice Org <news@alice.example>" in raw and f"To: {alice.email}".encode() in raw
     link = reset_link(raw.decode())
     message = OutboundMessage.objects.get(organization=alice_org)
     assert message.status == OutboundMessage.Status.SENT
@@ -79,7 +79,7 @@ def test_a_reset_for_an_organization_user_goes_through_its_own_settings(
 def test_an_organization_without_own_settings_uses_the_hosts(client, alice, host_settings):
     client.post(RESET, {"email": alice.email})
     [mail] = host_settings.messages
-    assert mail["To"] == alice.email and mail["From"] == "noreply@host.example"
+    assert mail["To"] == alice.email and mail["From"] == "Alice Org <noreply@host.example>"
     assert "/reset/" in mail.get_content()
 
 

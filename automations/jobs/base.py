@@ -132,6 +132,9 @@ class BaseJob:
     # has none. A job that works from the event's data alone (add to directory, which
     # creates the contact an inbound notification names) runs without one.
     needs_target: ClassVar[bool] = True
+    # A job that replaces the target's password: two of them on one event make the first
+    # mail's password useless, which the automations list warns about.
+    sends_password: ClassVar[bool] = False
 
     def execute(self, context: JobContext) -> dict[str, Any]:
         """Do the work and return what should be shown as the run's output.

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from automations.jobs.base import BaseJob, JobContext
-from contacts.services import generate_password
+from contacts.services import generate_password, set_contact_password
 from engage.events import K
 from notifications.contact_mails import portal_login_url
 from notifications.services import enqueue_mail, render_mail
@@ -9,6 +9,7 @@ from notifications.services import enqueue_mail, render_mail
 
 class Job(BaseJob):
     label = _("Send new password to contact")
+    sends_password = True
     scopes = K
     description = _(
         "Generates a new random preference-center password, stores only its hash and mails it to the contact. "
@@ -30,9 +31,9 @@ class Job(BaseJob):
             secrets=(password,),
         )
         # The hash and the mail (the password in it encrypted until it is sent) are stored
-        # together with the run's result: all of it, or none of it.
-        contact.set_password(password)
-        contact.save(update_fields=["password", "updated_at"])
+        # together with the run's result: all of it, or none of it. A lockout of the
+        # address ends with the old password.
+        set_contact_password(contact=contact, password=password)
         message = enqueue_mail(
             organization=context.organization, to=contact.email, mail=mail, contact=contact, run=context.run
         )

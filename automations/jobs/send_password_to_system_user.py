@@ -9,6 +9,7 @@ from notifications.services import enqueue_mail, render_mail
 
 class Job(BaseJob):
     label = _("Send new password to system user")
+    sends_password = True
     scopes = S
     description = _(
         "Generates a new random admin password for a system user, stores only its hash and mails it to the user."

@@ -116,3 +116,18 @@ def test_unsubscribe_link_page_in_the_browser(page, erika):
     page.get_by_role("heading", name="You are unsubscribed").wait_for()
     assert page.get_by_role("button", name="Log out").count() == 0  # a link is not a login
     assert Membership.objects.get(contact=erika, group=group).state == "unsubscribed"
+
+
+def test_a_new_password_by_mail_ends_a_lockout(page, erika, smtp_server):
+    for _ in range(logins.MAX_FAILURES):
+        log_in(page, "erika@example.com", "wrong-password")
+    log_in(page, "erika@example.com", "still-wrong")
+    page.get_by_text("Too many failed attempts").wait_for()
+
+    page.goto("/portal/alice/forgot-password/")
+    page.get_by_label("E-mail address").fill("erika@example.com")
+    page.get_by_role("button", name="Send me a new password").click()
+    page.get_by_text("a new password is on its way").wait_for()
+
+    log_in(page, "erika@example.com", mailed_password(smtp_server))
+    page.get_by_role("heading", name="Your subscriptions").wait_for()

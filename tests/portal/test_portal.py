@@ -371,3 +371,35 @@ def test_a_subscription_waiting_for_confirmation_says_so(client, erika, alice_or
     assert "Waiting for your confirmation" in page
     assert f'aria-describedby="id_group_{group.pk}_helptext"' in page
     assert f'id="id_group_{group.pk}_helptext"' in page  # the description the checkbox points at exists
+
+
+def test_a_new_password_by_mail_lifts_the_lockout_of_that_address(
+    db, client, smtp_server, django_capture_on_commit_callbacks
+):
+    organization = services.create_organization(name="Fresh", slug="fresh")
+    contact = ContactFactory(organization=organization, email="new@example.com")
+    services.set_contact_password(contact=contact, password=PASSWORD)
+    for _ in range(logins.MAX_FAILURES):
+        log_in(client, email="new@example.com", password="wrong", slug="fresh")
+    LoginFailure.objects.create(organization=organization, email="other@example.com", ip_address="10.0.0.1")
+    assert "Too many failed attempts" in log_in(client, email="new@example.com", slug="fresh").text
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/portal/fresh/forgot-password/", {"email": "new@example.com"})
+    [mail] = smtp_server.messages
+    password = re.search(r"^ {4}(\S{14})\s*$", mail.get_body(("plain",)).get_content(), re.MULTILINE).group(1)
+    assert log_in(client, email="new@example.com", password=password, slug="fresh").status_code == 302
+    assert LoginFailure.objects.filter(email="other@example.com").exists()  # only that address
+
+
+def test_a_visitor_switches_the_language_before_logging_in(client, erika):
+    page = client.get("/portal/alice/login/").text
+    assert 'class="language-switch"' in page and 'value="de"' in page
+    response = client.post("/i18n/setlang/", {"language": "de", "next": "/portal/alice/login/"})
+    assert response.status_code == 302 and response["Location"] == "/portal/alice/login/"
+    german = client.get("/portal/alice/login/").text
+    assert 'lang="de"' in german and "Passwort vergessen?" in german
+
+
+def test_a_logged_in_contact_sees_no_language_switch(client, erika):
+    log_in(client)
+    assert 'class="language-switch"' not in client.get("/portal/alice/subscriptions/").text

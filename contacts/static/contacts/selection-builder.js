@@ -41,6 +41,7 @@
     const options = JSON.parse(document.getElementById(root.dataset.target + "_options").textContent);
     const ui = root.querySelector(".selection-builder-ui");
     const L = options.labels;
+    const I = L.inputs;
     let state;
     try { state = JSON.parse(textarea.value || "{}"); } catch (e) { ui.textContent = "Invalid JSON: edit it below."; return; }
     state.match = state.match || "all";
@@ -53,7 +54,7 @@
       const kind = kindOf(c);
       const row = el("div", { className: "sb-row" });
       row.style.cssText = "display:flex;gap:.4em;align-items:center;flex-wrap:wrap;margin:.3em 0;";
-      const kindSelect = select(KINDS.filter((k) => depth === 0 || k !== "block").map((k) => [k, L.kinds[k]]), kind, "kind");
+      const kindSelect = select(KINDS.filter((k) => depth === 0 || k !== "block").map((k) => [k, L.kinds[k]]), kind, I.kind);
       kindSelect.onchange = () => {
         const fresh = {
           field: { field: "email", op: "eq", value: "" },
@@ -69,26 +70,26 @@
       const bind = (node, key, convert) => { node.onchange = () => { c[key] = convert ? convert(node.value) : node.value; if (c[key] === "" || c[key] === null) delete c[key]; save(); }; return node; };
       if (kind === "field" || kind === "attribute") {
         const name = kind === "field"
-          ? select(options.fields, c.field, "field")
-          : select(options.attributes.map((a) => [a.key, a.label]), c.attribute, "attribute");
+          ? select(options.fields, c.field, I.field)
+          : select(options.attributes.map((a) => [a.key, a.label]), c.attribute, I.attribute);
         row.append(bind(name, kind));
-        const op = select(options.operators, c.op || "eq", "operator");
+        const op = select(options.operators, c.op || "eq", I.operator);
         op.onchange = () => { c.op = op.value; if (VALUELESS.includes(op.value)) delete c.value; render(); };
         row.append(op);
         if (!VALUELESS.includes(c.op)) {
-          const v = input(Array.isArray(c.value) ? c.value.join(", ") : c.value, "value");
+          const v = input(Array.isArray(c.value) ? c.value.join(", ") : c.value, I.value);
           v.onchange = () => { c.value = kind === "attribute" || c.op === "in" ? parseValue(v.value, c.op) : v.value; save(); };
           row.append(v);
         }
       } else if (kind === "tag") {
-        row.append(bind(options.tags.length ? select(options.tags, c.tag, "tag") : input(c.tag, "tag"), "tag"));
+        row.append(bind(options.tags.length ? select(options.tags, c.tag, I.tag) : input(c.tag, I.tag), "tag"));
       } else if (kind === "group") {
-        row.append(bind(select(options.groups.map((g) => [g.id, g.name]), c.group, "group"), "group", Number));
-        row.append(bind(select(options.states, c.state || "receiving", "membership state"), "state"));
+        row.append(bind(select(options.groups.map((g) => [g.id, g.name]), c.group, I.group), "group", Number));
+        row.append(bind(select(options.states, c.state || "receiving", I.state), "state"));
       } else if (kind === "transaction") {
-        row.append(bind(input(c.transaction, "transaction type"), "transaction"));
+        row.append(bind(input(c.transaction, I.transaction), "transaction"));
         row.append(el("span", { textContent: L.in_the_last }));
-        const days = input(c.within_days, "days", "number");
+        const days = input(c.within_days, I.days, "number");
         days.style.width = "5em";
         row.append(bind(days, "within_days", (v) => (v === "" ? null : Number(v))));
         row.append(el("span", { textContent: L.days }));
@@ -113,7 +114,7 @@
 
     function blockUi(block, depth) {
       const wrap = el("div");
-      const match = select([["all", L.all], ["any", L.any]], block.match || "all", "match");
+      const match = select([["all", L.all], ["any", L.any]], block.match || "all", I.match);
       match.onchange = () => { block.match = match.value; save(); };
       wrap.append(el("div", {}, [L.match + " ", match, " " + L.of]));
       (block.conditions = block.conditions || []).forEach((_, i) => wrap.append(conditionRow(block.conditions, i, depth)));

@@ -1,0 +1,87 @@
+"""The admin site: Django's, with the dashboard of one organization on its index page."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Organization
+from contacts.tenancy import is_host_admin, is_member, organization_of
+from ops import dashboard as figures
+
+
+def dashboard_organization(request: HttpRequest) -> Organization | None:
+    """A member's own organization; the one a host administrator chose (?organization=id)."""
+    if not is_member(request):
+        return None
+    if not is_host_admin(request):
+        return organization_of(request)
+    chosen = request.GET.get("organization", "")
+    return Organization.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+
+
+# The navigation, grouped by what a marketer does; models not named here (django-q's
+# queue, auth groups) form the host's own section, which only host administrators see.
+SECTIONS: list[tuple[str, object, list[str]]] = [
+    ("audience", _("Audience"), [
+        "contacts.contact", "contacts.group", "contacts.tag", "contacts.selection", "contacts.contactimport",
+        "contacts.attributedefinition", "contacts.consentrecord", "contacts.suppression",
+    ]),
+    ("messages", _("Messages"), [
+        "notifications.preparedmessage", "notifications.sendout", "notifications.outboundmessage",
+        "notifications.conversation", "notifications.inboundmessage",
+    ]),
+    ("automations", _("Automations"), ["automations.automation", "automations.run", "automations.event",
+                                        "automations.holiday"]),
+    ("integrations", _("Integrations"), [
+        "integrations.salesforceconnection", "integrations.salesforcenotification",
+        "integrations.activecampaignconnection", "integrations.webhookendpoint", "integrations.inboundnotification",
+    ]),
+    ("settings", _("Settings"), [
+        "notifications.mailsettings", "notifications.senderdomain", "notifications.sendquota", "api.apikey",
+        "api.oauthclient", "contacts.user", "contacts.organization",
+    ]),
+]  # fmt: skip
+
+
+def grouped(app_list: list[dict]) -> list[dict]:
+    """Django's list of apps, regrouped into SECTIONS (in their order), then the rest."""
+    models = {f"{app['app_label']}.{m['object_name'].lower()}": m for app in app_list for m in app["models"]}
+    sections = []
+    for key, name, members in SECTIONS:
+        chosen = [models.pop(member) for member in members if member in models]
+        if chosen:
+            sections.append(
+                {"name": name, "app_label": key, "app_url": f"#{key}", "has_module_perms": True, "models": chosen}
+            )
+    if models:
+        rest = list(models.values())
+        sections.append(
+            {"name": _("Host"), "app_label": "host", "app_url": "#host", "has_module_perms": True, "models": rest}
+        )
+    return sections
+
+
+class EngageAdminSite(admin.AdminSite):
+    index_template = "admin/ops/index.html"
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
+        app_list = super().get_app_list(request, app_label)
+        return app_list if app_label else grouped(app_list)
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        organization = dashboard_organization(request)
+        context = {"organizations": Organization.objects.order_by("name") if is_host_admin(request) else None}
+        if organization is not None:
+            dashboard = figures.build_dashboard(organization)
+            context |= {
+                "dashboard": dashboard,
+                "bars": figures.chart_bars(dashboard.days),
+                "series": [(key, label) for key, label, _statuses in figures.MAIL_SERIES],
+                "bar_width": figures.BAR_WIDTH,
+                "chart_height": figures.CHART_HEIGHT,
+                "chart_width": len(dashboard.days) * (figures.BAR_WIDTH + figures.BAR_GAP),
+            }
+        return super().index(request, {**context, **(extra_context or {})})

@@ -1,0 +1,36 @@
+"""The admin's navigation, grouped by what a marketer does."""
+
+import re
+
+from django.utils import translation
+
+
+def sections(page: str) -> list[str]:
+    return re.findall(r'<div class="app-(\w+) module', page)
+
+
+def test_a_marketer_sees_the_sections_in_the_order_of_the_work(client, bob):
+    client.force_login(bob)
+    page = client.get("/admin/").text
+    assert sections(page)[:5] == ["audience", "messages", "automations", "integrations", "settings"]
+    assert "host" not in sections(page)
+
+
+def test_a_host_administrator_also_sees_the_hosts_own_section(client, host_admin):
+    client.force_login(host_admin)
+    page = client.get("/admin/").text
+    assert sections(page)[-1] == "host"
+    assert "/admin/django_q/" in page
+
+
+def test_the_sections_are_named_in_german(client, bob):
+    bob.language = "de"
+    client.force_login(bob)
+    with translation.override("de"):
+        page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="de").text
+    assert "Zielgruppe" in page and "Einstellungen" in page
+
+
+def test_an_apps_own_page_still_lists_its_models(client, bob):
+    client.force_login(bob)
+    assert client.get("/admin/contacts/").status_code == 200
