@@ -36,6 +36,7 @@ from contacts.suppression import normalize
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, listened, record_events
+from engage.lib import processes
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications import conversations, esp, linktracking, mailsettings, ratelimit
 from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage
@@ -300,6 +301,8 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
         return 0
     try:
         for message in messages:
+            if processes.stopping():
+                break  # the cluster stops: what is not sent yet goes back (below)
             # The task's timeout is shorter than a lease (engage.E002); a batch that still
             # takes long renews its lease, and skips what another sender took meanwhile.
             if renewal_due(renewed):
@@ -320,6 +323,11 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
     finally:
         accepted.flush()
         connection.close()
+    if processes.stopping():
+        release(
+            OutboundMessage, token, status=OutboundMessage.Status.SENDING, back_to=OutboundMessage.Status.QUEUED,
+            uncount=True,
+        )  # fmt: skip
     return sent
 
 

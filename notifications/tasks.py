@@ -1,7 +1,10 @@
 """django-q2 task entry points of the notifications app."""
 
+from engage import recovery
 from notifications import services
+from notifications.models import OutboundMessage
 
 
 def send_messages(token: str) -> int:
-    return services.send_claimed(token)
+    # Given back, not failed, when the database goes away or the cluster stops.
+    return recovery.run_claimed(OutboundMessage, token, services.send_claimed)
