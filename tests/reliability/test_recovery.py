@@ -111,7 +111,7 @@ def test_a_killed_cluster_s_runs_and_mails_resume_within_seconds_of_a_restart(si
     due_runs()
     first = [start("qcluster", env=env), start("dispatcher", env=env)]
     processes += first
-    assert wait_for(lambda: len(inbox.messages) >= 5, timeout=60), "the first batch never started"
+    assert wait_for(lambda: len(inbox.messages) >= 5, timeout=120), "the first batch never started"
     for process in first:
         kill_group(process, signal.SIGKILL)
     assert len(inbox.messages) < RUNS, "everything was sent before the kill: nothing was tested"
@@ -129,7 +129,7 @@ def test_sigterm_to_the_cluster_stops_it_within_seconds_and_loses_nothing(sink, 
     due_runs()
     cluster, dispatcher = start("qcluster", env=env), start("dispatcher", env=env)
     processes += [cluster, dispatcher]
-    assert wait_for(lambda: len(inbox.messages) >= 5, timeout=60), "the first batch never started"
+    assert wait_for(lambda: len(inbox.messages) >= 5, timeout=120), "the first batch never started"
     asked = time.monotonic()
     cluster.send_signal(signal.SIGTERM)  # the main process only, as systemd's KillMode=mixed
     cluster.wait(timeout=30)
@@ -161,7 +161,7 @@ def test_work_resumes_within_seconds_after_the_database_was_unreachable(sink, en
     try:
         due_runs()
         processes += [start("qcluster", env=env), start("dispatcher", env=env)]
-        assert wait_for(lambda: len(inbox.messages) >= 5, timeout=60), "the first batch never started"
+        assert wait_for(lambda: len(inbox.messages) >= 5, timeout=120), "the first batch never started"
         proxy.cut()
         time.sleep(3)
         proxy.restore()
