@@ -52,6 +52,10 @@ bench: install
 	$(BIN)/python bench/api_ingest.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 	$(BIN)/python bench/salesforce_inbound.py
 	$(BIN)/python bench/dashboard.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
+	$(BIN)/python bench/recover.py --database-url $(or $(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/engage_bench) \
+	  --redis-url $(or $(BENCH_REDIS_URL),redis://127.0.0.1:6379/1)
+	$(BIN)/python bench/load.py --database-url $(or $(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/engage_bench) \
+	  --redis-url $(or $(BENCH_REDIS_URL),redis://127.0.0.1:6379/1)
 
 check: install
 	$(BIN)/ruff check .

@@ -10,9 +10,13 @@ class AutomationsConfig(AppConfig):
         from automations import gdpr, services
         from automations import history as automations_history
         from automations.jobs.base import rotate_encrypted_params
-        from automations.models import Automation
+        from automations.models import Automation, Run
         from engage import crypto, events, ports
+        from engage.lib import leases
 
+        leases.register(
+            Run, status=Run.Status.RUNNING, back_to=Run.Status.SCHEDULED, hand_on=services._start_in_batches
+        )
         events.register_handler(services.record_events, listened=services.listened)
         ports.organization_created.connect(services.set_up_organization)
         crypto.register_encrypted(Automation, rotate_row=rotate_encrypted_params)

@@ -3,12 +3,14 @@
 django-q2's own schedules fire up to 30 s late, so delayed runs are not kept there. The
 dispatcher asks the database what is due (one indexed query), claims it in batches and
 enqueues one task per batch. Any number of dispatchers may run, on any machine: claims are
-atomic, so each run is handed out once; a run whose worker died is handed out again when
-its lease runs out.
+atomic, so each run is handed out once. Every second the loop beats in its own heartbeat
+row, and every few seconds it gives back what dead task clusters held (engage.recovery), so
+that their runs and mails are handed out again within seconds, not when their leases run out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -21,11 +23,15 @@ from django_q.brokers import get_broker
 
 from automations.models import Run
 from automations.services import dispatch_due_runs
-from engage import heartbeat
+from engage import heartbeat, recovery
+from engage.lib import processes
 from notifications.sendouts import dispatch_due_sendouts
 from notifications.services import dispatch_due_messages
 
 logger = logging.getLogger(__name__)
+
+# How often a dispatcher looks for task clusters that stopped beating.
+RECOVER_EVERY_SECONDS = 2.0
 
 
 def seconds_until_next_due(max_wait: float) -> float:
@@ -56,21 +62,30 @@ def dispatch(broker, *, batch: int) -> int:
 def run_forever(stop: threading.Event, *, interval: float | None = None) -> None:
     """Dispatch until `stop` is set. The loop itself writes the dispatcher's heartbeat, so a
     loop that hangs stops beating even while its process lives."""
-    interval = min(interval or settings.ENGAGE_DISPATCH_INTERVAL, heartbeat.EVERY_SECONDS)
+    interval = min(interval or settings.ENGAGE_DISPATCH_INTERVAL, heartbeat.PROCESS_EVERY_SECONDS)
     batch = settings.ENGAGE_DISPATCH_BATCH_SIZE
-    beaten = -heartbeat.EVERY_SECONDS
+    beaten = process_beaten = recovered = -heartbeat.EVERY_SECONDS
+    processes.take_name(heartbeat.DISPATCHER)
     broker = get_broker()
     while not stop.is_set():
         try:
             if time.monotonic() - beaten >= heartbeat.EVERY_SECONDS:
                 heartbeat.beat(heartbeat.DISPATCHER)
                 beaten = time.monotonic()
+            if time.monotonic() - process_beaten >= heartbeat.PROCESS_EVERY_SECONDS:
+                heartbeat.beat_process(heartbeat.DISPATCHER)
+                process_beaten = time.monotonic()
+            if time.monotonic() - recovered >= RECOVER_EVERY_SECONDS:
+                recovery.give_back_dead()
+                recovered = time.monotonic()
             claimed = dispatch(broker, batch=batch)
             dispatch_due_sendouts()
             if claimed >= batch:
                 continue  # more is due: do not sleep
             stop.wait(seconds_until_next_due(interval))
         except DatabaseError:
-            logger.exception("Dispatcher lost the database; trying again in a second")
+            logger.exception("Dispatcher lost the database; trying again in a moment")
             close_old_connections()
-            stop.wait(1.0)
+            stop.wait(recovery.RECONNECT_SECONDS)
+    with contextlib.suppress(DatabaseError):
+        heartbeat.end_process()

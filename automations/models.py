@@ -423,6 +423,9 @@ class Run(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    # The process that started on it (engage.lib.processes.identity); empty while it waits
+    # for a worker. A dead holder's claims are given back at once (engage.recovery).
+    holder = models.CharField(max_length=140, blank=True, default="", editable=False)
     input = models.JSONField(_("input payload"), default=dict, blank=True)
     output = models.JSONField(_("output"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)

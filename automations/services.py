@@ -29,10 +29,10 @@ from automations.models import Automation, Event, Run
 from automations.timeframe import OutsideTimeFrame, add_delay, apply_time_frame, in_date_range
 from contacts.models import Contact, Organization, User
 from contacts.selectors import selection_matches
-from engage import ports
+from engage import ports, recovery
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
-from engage.lib import memo
+from engage.lib import memo, processes
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications.models import OutboundMessage
 from notifications.services import collecting_mail, deliver, hand_to_worker, write_outbox
@@ -287,7 +287,8 @@ def execute_runs(token: uuid.UUID | str) -> int:
     renewed = time.monotonic()
     with memo.batch(), _CommitGroup(own) as group:
         for run in runs:
-            if executed and time.monotonic() > deadline:  # at least one run per batch
+            # At least one run per batch; a cluster asked to stop hands on the rest at once.
+            if executed and (time.monotonic() > deadline or processes.stopping()):
                 group.commit()
                 _hand_on_unstarted(own)
                 break
@@ -312,7 +313,7 @@ def execute_runs(token: uuid.UUID | str) -> int:
             "pk", flat=True
         )
     )
-    if queued and time.monotonic() > deadline:
+    if queued and (time.monotonic() > deadline or processes.stopping()):
         hand_to_worker(queued)
     elif queued:
         deliver(queued)
@@ -466,6 +467,8 @@ def execute_run(run: Run, token: uuid.UUID | str, *, group: _CommitGroup | None 
     except TransientError as exc:
         _retry_or_fail(run, token, exc)
     except Exception as exc:
+        if recovery.database_lost(exc):
+            raise  # not the run's failure: the task gives the batch back (engage.recovery)
         # Every other error (the job's, or a broken selection) fails this run with its reason.
         logger.warning("Run %s failed: %s", run.pk, exc)
         _finish(run, token, status=Run.Status.FAILED, error=_describe(exc))

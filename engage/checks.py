@@ -36,12 +36,12 @@ def connections_needed() -> int:
     """The most connections every process of the deployment together may hold at once.
 
     A web process holds at most its pool (without one, one per thread); a worker cluster one
-    per worker process plus its sentinel, monitor and pusher; a dispatcher two (its loop and
-    its heartbeat).
+    per worker process plus its sentinel, monitor, pusher and main process (heartbeat and
+    recovery); a dispatcher two (its loop and its heartbeat).
     """
     per_web = settings.DATABASE_POOL_SIZE if settings.DATABASE_POOLED else settings.WEB_THREADS
     web = settings.ENGAGE_WEB_SERVERS * settings.WEB_CONCURRENCY * per_web
-    workers = settings.ENGAGE_WORKER_CLUSTERS * (settings.Q_CLUSTER["workers"] + 3)
+    workers = settings.ENGAGE_WORKER_CLUSTERS * (settings.Q_CLUSTER["workers"] + 4)
     return web + workers + settings.ENGAGE_DISPATCHERS * 2
 
 

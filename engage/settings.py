@@ -69,10 +69,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before django_q: its qcluster command is engage's (heartbeats, recovery, graceful stop).
+    "engage",
     "django_q",
     "anymail",
     "import_export",
-    "engage",
     "contacts",
     "automations",
     "notifications",
@@ -271,6 +272,15 @@ ENGAGE_RUN_MAX_ATTEMPTS = _int("ENGAGE_RUN_MAX_ATTEMPTS", 5, minimum=1)
 ENGAGE_MAIL_RETRY_MAX_MINUTES = _int("ENGAGE_MAIL_RETRY_MAX_MINUTES", 30, minimum=1)
 ENGAGE_MAIL_RETRY_HOURS = _int("ENGAGE_MAIL_RETRY_HOURS", 72, minimum=1)
 ENGAGE_DISPATCH_BATCH_SIZE = _int("ENGAGE_DISPATCH_BATCH_SIZE", 100, minimum=1)
+# Each task cluster and dispatcher beats every second in a row of its own; one silent for
+# ENGAGE_PROCESS_STALE_SECONDS is taken for dead, and what its workers held is given back at
+# once instead of when the leases run out. Keep it well above a database restart (a few
+# seconds): a live process taken for dead loses its claims (nothing runs twice, but mail
+# accepted and not yet recorded is sent again).
+ENGAGE_PROCESS_STALE_SECONDS = _int("ENGAGE_PROCESS_STALE_SECONDS", 10, minimum=3)
+# SIGTERM to a task cluster: its workers finish the run or mail in hand and give the rest
+# back; what still runs after this many seconds is killed and given back.
+ENGAGE_STOP_SECONDS = _int("ENGAGE_STOP_SECONDS", 8, minimum=1)
 ENGAGE_DISPATCH_INTERVAL = _float("ENGAGE_DISPATCH_INTERVAL", 0.1)
 # Finished runs (and events no run needs any more) are deleted after this many days.
 ENGAGE_RUN_RETENTION_DAYS = _int("ENGAGE_RUN_RETENTION_DAYS", 30, minimum=1)

@@ -68,6 +68,9 @@ class OutboundMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The process that started on it (engage.lib.processes.identity); empty while it waits
+    # for a worker. A dead holder's claims are given back at once (engage.recovery).
+    holder = models.CharField(max_length=140, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -548,6 +551,8 @@ class Sendout(models.Model):
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveIntegerField(default=0, editable=False)
+    # Which worker process drives the sendout; a dead one's is given back at once (engage.recovery).
+    holder = models.CharField(max_length=140, blank=True, default="", editable=False)
 
     objects = OrganizationQuerySet.as_manager()
 

@@ -217,6 +217,12 @@ def hand_sendout(sendout_id: int) -> None:
         logger.exception("Could not hand sendout %s to a worker; the dispatcher will", sendout_id)
 
 
+def hand_sendouts(ids: list[int]) -> None:
+    """Hand sendouts given back by a dead or stopping worker to workers again."""
+    for sendout_id in ids:
+        hand_sendout(sendout_id)
+
+
 def dispatch_due_sendouts(*, now: datetime | None = None) -> int:
     """Start scheduled sendouts that are due, and hand out sending ones nobody holds (new,
     resumed, waiting for their last mails, or left by a worker that died)."""

@@ -42,6 +42,7 @@ from contacts.suppression import normalize
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, listened, record_events
+from engage.lib import processes
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications import conversations, esp, linktracking, mailsettings, ratelimit, smtppool
 from notifications.backends import EmailBackend as EngageSMTPBackend
@@ -335,6 +336,8 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
         return 0
     try:
         for outcome in _outcomes(messages, lanes, held):
+            if processes.stopping():
+                break  # the cluster stops: what is not sent yet goes back (below)
             # The task's timeout is shorter than a lease (engage.E002); a batch that still
             # takes long renews its lease, and skips what another sender took meanwhile.
             if renewal_due(renewed):
@@ -350,6 +353,11 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
     finally:
         accepted.flush()
         _close_lanes(lanes)
+    if processes.stopping():
+        release(
+            OutboundMessage, token, status=OutboundMessage.Status.SENDING, back_to=OutboundMessage.Status.QUEUED,
+            uncount=True,
+        )  # fmt: skip
     return sent
 
 

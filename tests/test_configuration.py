@@ -160,7 +160,7 @@ def test_the_connections_needed_add_up_every_process(settings):
     settings.ENGAGE_WEB_SERVERS, settings.WEB_CONCURRENCY = 2, 3
     settings.ENGAGE_WORKER_CLUSTERS, settings.Q_CLUSTER = 2, {**settings.Q_CLUSTER, "workers": 4}
     settings.ENGAGE_DISPATCHERS = 1
-    assert connections_needed() == 2 * 3 * 5 + 2 * (4 + 3) + 2
+    assert connections_needed() == 2 * 3 * 5 + 2 * (4 + 4) + 2
 
 
 def test_check_warns_when_a_pool_is_smaller_than_the_threads_that_share_it(settings):
