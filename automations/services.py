@@ -487,8 +487,8 @@ def _execute_in_group(run: Run, job_class, context: JobContext, skip_reason: str
                 status, output = Run.Status.SKIPPED, {}
             else:
                 status, output = Run.Status.SUCCEEDED, job_class().execute(context) or {}
-            group.finish(run, status=status, output=output, error=skip_reason)
-            _automation_finished(run, status)
+            note = _automation_finished(run, status)
+            group.finish(run, status=status, output=output, error=skip_reason + note)
     except BaseException:
         del group.mails[queued:]  # rolled back with the savepoint
         group.results.pop(run.pk, None)
@@ -550,7 +550,8 @@ def _finish(run: Run, token: uuid.UUID | str, *, status: str, output: dict | Non
     if not updated:
         logger.warning("Run %s was taken from this worker before it finished", run.pk)
         return False
-    _automation_finished(run, status)
+    if note := _automation_finished(run, status):
+        Run.objects.filter(pk=run.pk).update(error=Concat(models.F("error"), models.Value(note)))
     return True
 
 
@@ -562,22 +563,21 @@ def listened(*, organization_id: int, type: str) -> bool:
     )
 
 
-def _automation_finished(run: Run, status: str) -> None:
+def _automation_finished(run: Run, status: str) -> str:
     """Fire *automation finished* for automations that listen to it, one link further down
-    the chain; past ENGAGE_MAX_CHAIN_DEPTH the chain stops with a note on the run."""
+    the chain. Past ENGAGE_MAX_CHAIN_DEPTH the chain stops: returns the note for the run."""
     if run.contact_id is None and run.user_id is None:
-        return
+        return ""
     if not listened(organization_id=run.organization_id, type=EventType.AUTOMATION_FINISHED):
-        return
+        return ""
     depth = run.event.chain_depth + 1
     if depth > settings.ENGAGE_MAX_CHAIN_DEPTH:
         note = (
             f"“Automation finished” was not fired: {depth - 1} automations already triggered each other in a row "
             f"(limit {settings.ENGAGE_MAX_CHAIN_DEPTH}). Do some automations start each other in a loop?"
         )
-        Run.objects.filter(pk=run.pk).update(error=Concat(models.F("error"), models.Value(note)))
         logger.warning("Run %s: automation chain limit reached", run.pk)
-        return
+        return note
     record_event(
         organization=run.organization,
         type=EventType.AUTOMATION_FINISHED,
@@ -588,6 +588,7 @@ def _automation_finished(run: Run, status: str) -> None:
         source="engine",
         chain_depth=depth,
     )
+    return ""
 
 
 def _describe(exc: Exception) -> str:

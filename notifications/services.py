@@ -336,8 +336,6 @@ def _send_batch(messages: list[OutboundMessage], token, connection) -> int:
         return 0
     try:
         for outcome in _outcomes(messages, lanes, held):
-            if processes.stopping():
-                break  # the cluster stops: what is not sent yet goes back (below)
             # The task's timeout is shorter than a lease (engage.E002); a batch that still
             # takes long renews its lease, and skips what another sender took meanwhile.
             if renewal_due(renewed):
@@ -432,7 +430,8 @@ def _lane(connection, work: queue.SimpleQueue, done: queue.SimpleQueue, held: se
 
 
 def _attempt(message: OutboundMessage, connection, held: set[int]) -> _Outcome:
-    if message.pk not in held:
+    # Not held any more, or the cluster stops: not sent now (a stop gives it back, below).
+    if message.pk not in held or processes.stopping():
         return _Outcome(message, skipped=True)
     try:
         return _Outcome(message, provider_id=_send_one(message, connection))

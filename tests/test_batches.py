@@ -38,7 +38,7 @@ def test_changed_mail_settings_apply_to_the_next_batch(alice_org):
         before = mailsettings.default_from(alice_org)
         MailSettings.objects.create(organization=alice_org, use_host_settings=False, from_email="news@alice.example")
         assert mailsettings.default_from(alice_org) == before
-    assert mailsettings.default_from(alice_org) == "news@alice.example"
+    assert mailsettings.default_from(alice_org) == "Alice Org <news@alice.example>"  # no name of its own
 
 
 @pytest.fixture
