@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from automations.models import Run
 from automations.services import dispatch_due_runs
-from engage import heartbeat
+from engage import heartbeat, ports
 from notifications.services import dispatch_due_messages
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ def run_forever(stop: threading.Event, *, interval: float | None = None) -> None
                 beaten = time.monotonic()
             claimed = dispatch_due_runs(limit=batch)
             claimed += dispatch_due_messages(limit=batch)
+            for dispatch in ports.due_work():
+                dispatch(limit=batch)
             if claimed >= batch:
                 continue  # more is due: do not sleep
             stop.wait(seconds_until_next_due(interval))

@@ -39,3 +39,17 @@ organization_created = Port("organization_created", provided_by="automations")
 # A contact was created one by one (not by an import): the integrations link the
 # notifications that named it before it existed. Called as contact_added(contact).
 contact_added = Port("contact_added", provided_by="integrations")
+
+# Due work of the apps above that the dispatcher hands to the task queue besides runs and
+# mails (the ActiveCampaign sync). Each function takes a batch limit and returns how many
+# tasks it started; the app registers it in its AppConfig.ready().
+_due_work: list[Callable[..., int]] = []
+
+
+def register_due_work(function: Callable[..., int]) -> None:
+    if function not in _due_work:
+        _due_work.append(function)
+
+
+def due_work() -> tuple[Callable[..., int], ...]:
+    return tuple(_due_work)
