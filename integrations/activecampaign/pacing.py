@@ -20,6 +20,9 @@ from django.utils import timezone
 from integrations.activecampaign.models import RateBucket
 
 CAPACITY = 1.0
+# Refill a little slower than the limit: the processes' clocks and the network's jitter must
+# not make a second see more than the limit at ActiveCampaign's end.
+MARGIN = 0.97
 
 
 def account_of(api_url: str) -> str:
@@ -29,12 +32,14 @@ def account_of(api_url: str) -> str:
 
 def try_take(account: str) -> float:
     """Take a token if there is one: returns 0, or the seconds to wait before asking again."""
-    rate = settings.ENGAGE_ACTIVECAMPAIGN_REQUESTS_PER_SECOND
+    rate = settings.ENGAGE_ACTIVECAMPAIGN_REQUESTS_PER_SECOND * MARGIN
     with transaction.atomic():
-        now = timezone.now()
         bucket, _ = RateBucket.objects.select_for_update().get_or_create(
-            account=account, defaults={"tokens": CAPACITY, "updated_at": now}
+            account=account, defaults={"tokens": CAPACITY, "updated_at": timezone.now()}
         )
+        # The time is read once the row is locked, and never goes back: a process that read
+        # the clock before waiting for the lock would otherwise hand out time twice.
+        now = max(timezone.now(), bucket.updated_at)
         if bucket.blocked_until and bucket.blocked_until > now:
             return (bucket.blocked_until - now).total_seconds()
         elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
