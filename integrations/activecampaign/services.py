@@ -260,6 +260,17 @@ def _claim(model, connection, now: datetime, *, order: tuple[str, ...], **only: 
     return model.objects.select_related("contact").get(pk=pk) if taken else None
 
 
+def claim_activity(activity: Activity, now: datetime) -> Activity | None:
+    """Claim this activity now, due or not (a job starts it at once)."""
+    token = uuid.uuid4()
+    free = ~Q(status=SyncState.SYNCING, lease_expires_at__gte=now) & ~Q(status=SyncState.SYNCED)
+    taken = Activity.objects.filter(free, pk=activity.pk).update(
+        status=SyncState.SYNCING, claim_token=token, lease_expires_at=leases.lease_until(now),
+        attempts=F("attempts") + 1,
+    )  # fmt: skip
+    return Activity.objects.select_related("contact", "planning_type").get(pk=activity.pk) if taken else None
+
+
 # --- Pushing a contact ---------------------------------------------------------------
 def push_contact(connection: ActiveCampaignConnection, row: ContactSync) -> None:
     version, token = row.version, row.claim_token
