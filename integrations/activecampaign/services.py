@@ -22,13 +22,15 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from contacts import services as contacts_services
 from contacts.models import Contact, Membership
 from contacts.selections import matching_contacts
 from engage.errors import PermanentError, TransientError
 from engage.lib import leases
-from integrations.activecampaign.client import Client, RateLimited
+from integrations.activecampaign.client import Client, RateLimited, WrongToken
 from integrations.activecampaign.models import (
     ActiveCampaignConnection,
     Activity,
@@ -443,3 +445,91 @@ def start_activity(connection: ActiveCampaignConnection, activity: Activity) -> 
         status=SyncState.SYNCED, remote_id=remote, synced_at=timezone.now(), error="", due_at=None,
         claim_token=None, lease_expires_at=None,
     )  # fmt: skip
+
+
+# --- Feedback from ActiveCampaign's webhooks --------------------------------------------
+SOURCE = "ActiveCampaign"
+PROFILE_KEYS = {"first_name": "first_name", "last_name": "last_name", "phone": "phone"}
+
+
+@transaction.atomic
+def apply_feedback(*, connection: ActiveCampaignConnection, contact: Contact, payload: dict[str, Any]) -> list[str]:
+    """What a webhook says changes the contact here: empty names and phone are filled in, an
+    unsubscribe from a mapped list unsubscribes from its group (consent source
+    "ActiveCampaign"), a tag added or removed there is added or removed here. Returns what
+    was done, for the notification's record."""
+    done: list[str] = []
+    data = payload.get("contact") if isinstance(payload.get("contact"), dict) else {}
+    fields = {
+        ours: str(data[theirs]).strip()[:100]
+        for theirs, ours in PROFILE_KEYS.items()
+        if str(data.get(theirs) or "").strip() and not getattr(contact, ours)
+    }
+    if fields:
+        contacts_services.update_profile(contact=contact, fields=fields, source=SOURCE)
+        done.append("profile")
+    kind = str(payload.get("type") or "")
+    if kind == "unsubscribe":
+        mapping = connection.list_mappings.filter(remote_list=str(payload.get("list") or "")).first()
+        if mapping is not None:
+            contacts_services.unsubscribe(
+                contact=contact, group=mapping.group, source=SOURCE, reason=str(payload.get("reason") or "")[:500]
+            )
+            _known_there(contact, lists={mapping.remote_list: "2"})
+            done.append(f"unsubscribed from {mapping.group.name}")
+    tag = str(payload.get("tag") or "").strip()[:100]
+    if kind == "contact_tag_added" and tag:
+        contacts_services.add_tag(contact=contact, name=tag)
+        done.append(f"tag {tag} added")
+    elif kind == "contact_tag_removed" and tag:
+        contacts_services.remove_tag(contact=contact, name=tag)
+        done.append(f"tag {tag} removed")
+    return done
+
+
+def _known_there(contact: Contact, *, lists: dict[str, str]) -> None:
+    """ActiveCampaign itself made this change: the next push need not repeat it."""
+    row = ContactSync.objects.select_for_update().filter(contact=contact).first()
+    if row is not None:
+        row.remote_lists = {**row.remote_lists, **lists}
+        row.save(update_fields=["remote_lists"])
+
+
+# --- The connection: testing it, reading the account, registering webhooks -------------
+WEBHOOK_EVENTS = ("subscribe", "unsubscribe", "update", "contact_tag_added", "contact_tag_removed")
+
+
+def test_connection(connection: ActiveCampaignConnection) -> str:
+    """One call with the stored key; says plainly what happened: "accepted", "wrong token"
+    or "unreachable" (with ActiveCampaign's message)."""
+    try:
+        Client(connection).check()
+    except WrongToken:
+        return "wrong token"
+    except (TransientError, PermanentError):
+        return "unreachable"
+    return "accepted"
+
+
+def refresh_catalogue(*, connection: ActiveCampaignConnection) -> dict[str, dict[str, str]]:
+    """Read the account's automations, lists and custom fields, for the pickers."""
+    client = Client(connection)
+    catalogue = {kind: client.names(kind) for kind in ("automations", "lists", "fields")}
+    connection.catalogue, connection.catalogue_read_at = catalogue, timezone.now()
+    connection.save(update_fields=["catalogue", "catalogue_read_at"])
+    return catalogue
+
+
+def webhook_url(connection: ActiveCampaignConnection) -> str:
+    return f"{settings.BASE_URL}{reverse('integrations:activecampaign', args=[connection.webhook_token])}"
+
+
+def register_webhook(*, connection: ActiveCampaignConnection, events: list[str]) -> str:
+    """Register Engage's webhook URL in ActiveCampaign for `events`; returns its id there."""
+    unknown = set(events) - set(WEBHOOK_EVENTS)
+    if unknown or not events:
+        raise PermanentError(f"Unknown webhook events: {sorted(unknown)}" if unknown else "Choose events.")
+    webhook_id = Client(connection).create_webhook(name="Engage", url=webhook_url(connection), events=list(events))
+    connection.webhook_ids = [*connection.webhook_ids, webhook_id]
+    connection.save(update_fields=["webhook_ids"])
+    return webhook_id
