@@ -2,8 +2,8 @@
 
 ActiveCampaign counts requests per account, so the budget is a token bucket in the
 database (a row per account, locked while a token is taken), shared by every worker
-process on every machine. The bucket holds at most one token: no burst, so no second ever
-sees more than the limit. A 429 blocks the account's bucket until its Retry-After has
+process on every machine. The bucket holds at most one and a half tokens: no burst, so no
+second sees more than the limit by more than one. A 429 blocks the account's bucket until its Retry-After has
 passed, for every process at once.
 """
 
@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from integrations.activecampaign.models import RateBucket
 
-CAPACITY = 1.0
+# Less than two tokens: never a burst of two, but a request that went out a little late
+# (sleep and database latency) does not push every later one back.
+CAPACITY = 1.5
 # Refill a little slower than the limit: the processes' clocks and the network's jitter must
 # not make a second see more than the limit at ActiveCampaign's end.
 MARGIN = 0.97
