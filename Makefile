@@ -48,6 +48,7 @@ bench: install
 	  --redis-url $(or $(BENCH_REDIS_URL),redis://127.0.0.1:6379/1)
 	$(BIN)/python bench/api_ingest.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 	$(BIN)/python bench/salesforce_inbound.py
+	$(BIN)/python bench/activecampaign_sync.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 check: install
 	$(BIN)/ruff check .
