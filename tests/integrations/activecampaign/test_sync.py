@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from contacts import gdpr
@@ -249,3 +250,20 @@ def test_the_connections_of_alice_and_charlie_stay_apart(connection, jana, charl
         push_due(charlie_connection)
         assert [c["email"] for c in ac.state.contacts.values()] == ["jana.mueller@example.de"]
         assert [c["email"] for c in charlies.state.contacts.values()] == ["charlie@example.com"]
+
+
+def test_the_dispatcher_starts_one_worker_per_connection_with_due_work(connection, jana, monkeypatch):
+    started = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: started.append(args))
+    with time_machine.travel(timezone.now() + timedelta(seconds=5), tick=True):
+        assert services.dispatch_due() == 1
+        assert services.dispatch_due() == 0  # its worker holds the lease
+    assert started == [("integrations.activecampaign.tasks.work", connection.pk)]
+
+
+def test_the_worker_pushes_what_is_due_and_stops_when_idle(connection, jana, ac):
+    with time_machine.travel(timezone.now() + timedelta(seconds=5), tick=True):
+        assert services.work(connection_id=connection.pk, budget=30, idle_stop=0.2, threads=1) == 1
+    assert sync_of(jana).status == "synced"
+    connection.refresh_from_db()
+    assert connection.worker_until is None
