@@ -354,22 +354,22 @@ class ActivityAdmin(ReadOnlyScopedAdmin):
 
 
 # --- The contact's page: its sync state, and starting a planning type's automation ----------
-class ContactSyncInline(ScopedInlineMixin, admin.StackedInline):
-    model = ContactSync
-    fields = ["status", "remote_id", "synced_at", "attempts", "error"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = _("ActiveCampaign")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 class ContactWithActiveCampaignAdmin(ContactAdmin):
-    inlines = [*ContactAdmin.inlines, ContactSyncInline]
+    readonly_fields = [*ContactAdmin.readonly_fields, "activecampaign_state"]
+
+    @admin.display(description=_("ActiveCampaign"))
+    def activecampaign_state(self, obj: Contact) -> str:
+        row = ContactSync.objects.filter(contact=obj).first()
+        if row is None:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a> {} {} {}',
+            reverse("admin:integrations_contactsync_change", args=[row.pk]),
+            row.get_status_display(),
+            row.remote_id,
+            row.synced_at.strftime("%Y-%m-%d %H:%M:%S") if row.synced_at else "",
+            row.error[:200],
+        )
 
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)
