@@ -56,6 +56,7 @@ bench: install
 	  --redis-url $(or $(BENCH_REDIS_URL),redis://127.0.0.1:6379/1)
 	$(BIN)/python bench/load.py --database-url $(or $(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/engage_bench) \
 	  --redis-url $(or $(BENCH_REDIS_URL),redis://127.0.0.1:6379/1)
+	$(BIN)/python bench/activecampaign_sync.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 check: install
 	$(BIN)/ruff check .

@@ -72,8 +72,8 @@ class ContactSerializer(StrictMixin, serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
-            "id", "email", "salutation", "first_name", "last_name", "phone", "language", "external_ref",
-            "attributes", "tags", "created_at", "updated_at", "registered",
+            "id", "email", "salutation", "first_name", "last_name", "phone", "company", "language",
+            "external_ref", "attributes", "tags", "created_at", "updated_at", "registered",
         ]  # fmt: skip
         read_only_fields = ["id", "tags", "created_at", "updated_at"]
 

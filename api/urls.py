@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from api import genesys
+from api.views.activities import ActivityViewSet
 from api.views.agentless import AgentlessEmailView, AgentlessMessageView
 from api.views.automations import AutomationViewSet, OutboundMessageViewSet, RunViewSet, SuppressionViewSet
 from api.views.contacts import (
@@ -22,6 +23,7 @@ from api.views.sendouts import SendoutViewSet
 router = SimpleRouter(trailing_slash=False)
 router.register("contacts", ContactViewSet, basename="contact")
 router.register(r"contacts/(?P<contact_pk>\d+)/transactions", TransactionViewSet, basename="contact-transaction")
+router.register(r"contacts/(?P<contact_pk>\d+)/activities", ActivityViewSet, basename="contact-activity")
 router.register("attributes", AttributeDefinitionViewSet, basename="attribute")
 router.register("tags", TagViewSet, basename="tag")
 router.register("groups", GroupViewSet, basename="group")

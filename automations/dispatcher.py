@@ -23,7 +23,7 @@ from django_q.brokers import get_broker
 
 from automations.models import Run
 from automations.services import dispatch_due_runs
-from engage import heartbeat, recovery
+from engage import heartbeat, ports, recovery
 from engage.lib import processes
 from notifications.sendouts import dispatch_due_sendouts
 from notifications.services import dispatch_due_messages
@@ -80,6 +80,8 @@ def run_forever(stop: threading.Event, *, interval: float | None = None) -> None
                 recovered = time.monotonic()
             claimed = dispatch(broker, batch=batch)
             dispatch_due_sendouts()
+            for dispatch_more in ports.due_work():
+                dispatch_more(limit=batch)
             if claimed >= batch:
                 continue  # more is due: do not sleep
             stop.wait(seconds_until_next_due(interval))

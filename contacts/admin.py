@@ -161,8 +161,8 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = [
-            "organization", "email", "salutation", "first_name", "last_name", "phone", "language", "external_ref",
-            "tags", "attributes",
+            "organization", "email", "salutation", "first_name", "last_name", "phone", "company", "language",
+            "external_ref", "tags", "attributes",
         ]  # fmt: skip
 
     def clean(self):

@@ -39,6 +39,7 @@ def _export_contact(contact: Contact) -> dict[str, Any]:
         "first_name": contact.first_name,
         "last_name": contact.last_name,
         "phone": contact.phone,
+        "company": contact.company,
         "language": contact.language,
         "external_reference": contact.external_ref,
         "attributes": contact.attributes,
@@ -51,7 +52,9 @@ def _export_contact(contact: Contact) -> dict[str, Any]:
 def _erase_contact(contact: Contact, email: str) -> None:
     """The contact's own row, first of all erasers: the others see the anonymous address."""
     contact.email = f"erased-{contact.pk}@erased.invalid"
-    contact.salutation = contact.first_name = contact.last_name = contact.phone = contact.external_ref = ""
+    contact.salutation = contact.first_name = contact.last_name = contact.phone = contact.company = (
+        contact.external_ref
+    ) = ""
     contact.attributes = {}
     contact.password = ""
     contact.erased_at = timezone.now()

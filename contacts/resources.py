@@ -34,6 +34,7 @@ class ContactResource(resources.ModelResource):
             "first_name",
             "last_name",
             "phone",
+            "company",
             "language",
             "external_ref",
             "tags",

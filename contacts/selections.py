@@ -30,7 +30,17 @@ from django.utils.translation import gettext as _
 from contacts.attributes import clean_value
 from contacts.models import AttributeDefinition, Contact, Group, Membership, Organization, Tag, Transaction
 
-FIELDS = {"email", "salutation", "first_name", "last_name", "phone", "language", "external_ref", "created_at"}
+FIELDS = {
+    "email",
+    "salutation",
+    "first_name",
+    "last_name",
+    "phone",
+    "company",
+    "language",
+    "external_ref",
+    "created_at",
+}
 OPERATORS = {
     "eq": "exact",
     "ne": "exact",

@@ -61,3 +61,17 @@ salesforce_choices = Port("salesforce_choices", provided_by="integrations")
 # salesforce_record_fields(organization_id=…, object_id=…) -> the latest fields Engage
 # received for the record, or None if it knows no such record.
 salesforce_record_fields = Port("salesforce_record_fields", provided_by="integrations")
+
+# Due work of the apps above that the dispatcher hands to the task queue besides runs and
+# mails (the ActiveCampaign sync). Each function takes a batch limit and returns how many
+# tasks it started; the app registers it in its AppConfig.ready().
+_due_work: list[Callable[..., int]] = []
+
+
+def register_due_work(function: Callable[..., int]) -> None:
+    if function not in _due_work:
+        _due_work.append(function)
+
+
+def due_work() -> tuple[Callable[..., int], ...]:
+    return tuple(_due_work)

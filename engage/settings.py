@@ -289,6 +289,10 @@ ENGAGE_MAX_CHAIN_DEPTH = _int("ENGAGE_MAX_CHAIN_DEPTH", 5, minimum=1)
 
 # Default sending rate limit of each organization (shared by all workers, stored per organization).
 ENGAGE_MAILS_PER_MINUTE = _int("ENGAGE_MAILS_PER_MINUTE", 600, minimum=1)
+# ActiveCampaign allows 5 requests a second per account; changes to a pooled contact made
+# within this many seconds are pushed as one sync.
+ENGAGE_ACTIVECAMPAIGN_REQUESTS_PER_SECOND = _float("ENGAGE_ACTIVECAMPAIGN_REQUESTS_PER_SECOND", 5.0)
+ENGAGE_ACTIVECAMPAIGN_COALESCE_SECONDS = _float("ENGAGE_ACTIVECAMPAIGN_COALESCE_SECONDS", 1.0)
 # Campaign mail (marketing, with List-Unsubscribe) draws from a bucket of its own.
 ENGAGE_CAMPAIGN_MAILS_PER_MINUTE = _int("ENGAGE_CAMPAIGN_MAILS_PER_MINUTE", 3000, minimum=1)
 # SMTP connections a sender opens in parallel to one mail server (one per 50 mails of a

@@ -10,6 +10,9 @@ class IntegrationsConfig(AppConfig):
         from engage import crypto, ports
         from integrations import gdpr, linking
         from integrations import history as integrations_history
+        from integrations.activecampaign import gdpr as activecampaign_gdpr
+        from integrations.activecampaign import services as activecampaign
+        from integrations.activecampaign import signals as activecampaign_signals
         from integrations.activecampaign.models import ActiveCampaignConnection
         from integrations.salesforce import selectors as salesforce
         from integrations.webhooks.models import WebhookSecret
@@ -18,6 +21,9 @@ class IntegrationsConfig(AppConfig):
         crypto.register_encrypted(ActiveCampaignConnection, "api_key_encrypted")
         gdpr.register()
         integrations_history.register()
+        activecampaign_gdpr.register()
+        activecampaign_signals.connect()
+        ports.register_due_work(activecampaign.dispatch_due)
         ports.contact_added.connect(linking.link_notifications)
         ports.salesforce_choices.connect(salesforce.salesforce_choices)
         ports.salesforce_record_fields.connect(salesforce.salesforce_record_fields)

@@ -8,15 +8,31 @@ Every integration keeps its models in its own package; they are imported here so
 Django finds them (all of them belong to the app `integrations`).
 """
 
-from integrations.activecampaign.models import ActiveCampaignConnection
+from integrations.activecampaign.models import (
+    ActiveCampaignConnection,
+    Activity,
+    ContactSync,
+    FieldMapping,
+    ListMapping,
+    PlanningType,
+    RateBucket,
+    Resync,
+)
 from integrations.common.models import InboundNotification, Received, new_token
 from integrations.salesforce.models import SalesforceConnection, SalesforceNotification, SalesforceRecord
 from integrations.webhooks.models import WebhookEndpoint, WebhookSecret
 
 __all__ = [
     "ActiveCampaignConnection",
+    "Activity",
+    "ContactSync",
+    "FieldMapping",
     "InboundNotification",
+    "ListMapping",
+    "PlanningType",
+    "RateBucket",
     "Received",
+    "Resync",
     "SalesforceConnection",
     "SalesforceNotification",
     "SalesforceRecord",

@@ -178,6 +178,31 @@ def make_activecampaign_connection(org):
     return ActiveCampaignConnection.objects.create(organization=org, api_url=f"https://{org.slug}.api-us1.com")
 
 
+def make_contact_sync(org):
+    from integrations.models import ContactSync
+
+    return ContactSync.objects.create(organization=org, contact=ContactFactory(organization=org))
+
+
+def make_resync(org):
+    from integrations.models import Resync
+
+    return Resync.objects.create(connection=make_activecampaign_connection(org))
+
+
+def make_planning_type(org):
+    from integrations.models import PlanningType
+
+    return PlanningType.objects.create(organization=org, name=f"Beratung {org.slug}", automation="42")
+
+
+def make_activity(org):
+    from integrations.models import Activity
+
+    contact = ContactFactory(organization=org)
+    return Activity.objects.create(organization=org, contact=contact, planning_type=make_planning_type(org))
+
+
 def make_sender_domain(org):
     from notifications.models import SenderDomain
 
@@ -223,6 +248,10 @@ PAGES = {
     "integrations.webhookendpoint": make_webhook_endpoint,
     "integrations.inboundnotification": make_inbound_notification,
     "integrations.activecampaignconnection": make_activecampaign_connection,
+    "integrations.contactsync": make_contact_sync,
+    "integrations.resync": make_resync,
+    "integrations.planningtype": make_planning_type,
+    "integrations.activity": make_activity,
     "notifications.senderdomain": make_sender_domain,
     "api.apikey": make_api_key,
     "api.oauthclient": make_oauth_client,

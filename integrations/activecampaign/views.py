@@ -1,4 +1,7 @@
-"""POST /inbound/activecampaign/<token>/: one of ActiveCampaign's form-encoded webhooks."""
+"""POST /inbound/activecampaign/<token>/: one of ActiveCampaign's form-encoded webhooks.
+
+It fires EXTERNAL_NOTIFICATION, and changes Engage: names and phone of the contact,
+unsubscribes from mapped lists, tags added or removed there."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations.activecampaign import webhook
+from integrations.activecampaign import services, webhook
 from integrations.activecampaign.models import ActiveCampaignConnection
 from integrations.common.models import InboundNotification
 from integrations.common.services import receive_notification
@@ -25,6 +28,8 @@ def activecampaign_webhook(request: HttpRequest, token: str) -> JsonResponse:
     )
     if connection is None:
         return json_error(NO_SUCH_ENDPOINT, 404)
+    if request.content_type != "application/x-www-form-urlencoded":
+        return json_error("ActiveCampaign sends form data (application/x-www-form-urlencoded).", 415)
     body = read_body(request)
     if body is None:
         return json_error(f"The body is larger than {MAX_BODY} bytes.", 400)
@@ -43,4 +48,6 @@ def activecampaign_webhook(request: HttpRequest, token: str) -> JsonResponse:
         payload=payload,
         create_contact=True,  # a sync partner, not a source of strangers
     )
+    if created and notification.contact is not None:
+        services.apply_feedback(connection=connection, contact=notification.contact, payload=payload)
     return JsonResponse({"id": notification.pk, "status": notification.status, "duplicate": not created})

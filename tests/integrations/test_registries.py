@@ -12,13 +12,16 @@ from django.db import models
 
 from contacts import gdpr
 from engage import crypto
+from integrations.activecampaign.models import PlanningType
 from integrations.common.models import InboundNotification
 from integrations.salesforce.models import SalesforceNotification, SalesforceRecord
 from integrations.webhooks.models import WebhookEndpoint
 from integrations.webhooks.services import add_webhook_secret
 from tests.factories import ContactFactory
-from tests.integrations.activecampaign.test_start_external_automation import START, connect, start
-from tests.integrations.helpers import deliver_salesforce, fake_activecampaign
+from tests.integrations.activecampaign.conftest import connect
+from tests.integrations.activecampaign.loopback import Server
+from tests.integrations.activecampaign.test_activities import start
+from tests.integrations.helpers import deliver_salesforce
 from tests.integrations.webhooks.test_signed_webhooks import ORDER, SECRET, send
 
 ADDRESS = "jana.mueller@example.de"  # in the Salesforce fixtures and the webhook payload
@@ -26,8 +29,9 @@ ADDRESS = "jana.mueller@example.de"  # in the Salesforce fixtures and the webhoo
 
 @pytest.fixture
 def activecampaign(settings):
-    with fake_activecampaign(settings) as url:
-        yield url
+    settings.ENGAGE_HTTP_ALLOW_PRIVATE = True
+    with Server() as server:
+        yield server.url
 
 
 @pytest.fixture
@@ -66,7 +70,7 @@ def test_signed_webhooks_and_activecampaign_work_after_the_old_key_is_dropped(
     rotate_keys()
 
     assert send(client, endpoint, ORDER).status_code == 200
-    run = start(alice_org, jana, **START)
+    run = start(alice_org, jana, PlanningType.objects.create(organization=alice_org, name="Beratung", automation="42"))
     assert run.status == "succeeded", run.error
 
 

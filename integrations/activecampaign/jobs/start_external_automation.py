@@ -1,52 +1,33 @@
-"""Start external automation: hand the contact to an automation in ActiveCampaign.
+"""Start the automation of a planning type: record an activity of the chosen contact-planning
+type for the run's contact and start the type's ActiveCampaign automation.
 
-Three steps, each safe to repeat after a crash or a retry: sync the contact (an upsert by
-e-mail address), apply the contact's tags (created in ActiveCampaign when missing), then add
-the contact to the chosen automation.
+Syncing the contact is the first step (skipped when it is synced and unchanged), then
+contactAutomations. One activity per run: a retried run continues the same activity, so the
+automation is started once. (The key is still that of the job it replaced, "start external
+automation", so that automations stored under it keep working.)
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from automations.jobs.base import BaseJob, JobContext, JobParameters
-from engage.errors import PermanentError
+from engage.errors import PermanentError, TransientError
 from engage.events import K
-from engage.lib.dynamic import check_template, render_json
-from integrations.activecampaign.client import Client
-from integrations.activecampaign.models import ActiveCampaignConnection
+from integrations.activecampaign import services
+from integrations.activecampaign.models import ActiveCampaignConnection, Activity, PlanningType, SyncState
 
 
 class Parameters(JobParameters):
-    automation = forms.RegexField(
-        label=_("ActiveCampaign automation ID"),
-        regex=r"^\d{1,12}$",
-        error_messages={"invalid": _("Enter the automation's number (in its address in ActiveCampaign).")},
+    planning_type = forms.ModelChoiceField(
+        label=_("contact-planning type"),
+        queryset=PlanningType.objects.all(),
+        help_text=_("Its ActiveCampaign automation is started for the contact."),
     )
-    apply_tags = forms.BooleanField(label=_("apply the contact's tags"), required=False, initial=True)
-    field_values = forms.CharField(
-        label=_("custom field values (JSON)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_('ActiveCampaign field ID and dynamic text, e.g. {"1": "{{ contact.external_ref }}"}.'),
-    )
-
-    def clean_field_values(self) -> str:
-        text = self.cleaned_data["field_values"] or "{}"
-        if not isinstance(text, str):
-            text = json.dumps(text)
-        try:
-            values = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": exc}) from exc
-        if not isinstance(values, dict) or not all(k.isdigit() and isinstance(v, str) for k, v in values.items()):
-            raise forms.ValidationError(_('Enter a JSON object of field IDs and texts, e.g. {"1": "…"}.'))
-        check_template(text)
-        return text
 
     def clean(self):
         cleaned = super().clean()
@@ -59,12 +40,13 @@ class Parameters(JobParameters):
 
 
 class Job(BaseJob):
-    label = _("Start external automation (ActiveCampaign)")
+    label = _("Start the automation of a planning type (ActiveCampaign)")
     scopes = K
     transactional = False
     description = _(
-        "Syncs the contact to ActiveCampaign (with its tags) and adds it to the chosen ActiveCampaign automation. "
-        "Rate limits, server errors and timeouts are retried; other refusals fail with ActiveCampaign's message."
+        "Records an activity of the chosen contact-planning type: syncs the contact to ActiveCampaign if needed, "
+        "then starts the type's automation there. Rate limits, server errors and timeouts are retried; other "
+        "refusals fail with ActiveCampaign's message."
     )
     params_form = Parameters
 
@@ -73,25 +55,25 @@ class Job(BaseJob):
         connection = ActiveCampaignConnection.objects.filter(organization=context.organization, is_active=True).first()
         if connection is None:
             raise PermanentError("The organization has no active ActiveCampaign connection.")
-        client = Client(connection)
-        field_values = render_json(json.loads(context.params.get("field_values") or "{}"), context.template_data())
-        data = {"email": contact.email, "firstName": contact.first_name, "lastName": contact.last_name}
-        if contact.phone:
-            data["phone"] = contact.phone
-        if field_values:
-            data["fieldValues"] = [{"field": field, "value": value} for field, value in field_values.items()]
-        contact_id = client.sync_contact(data)
-        tags = (
-            list(contact.tags.order_by("name").values_list("name", flat=True))
-            if context.params.get("apply_tags")
-            else []
+        planning_type = context.related(PlanningType, "planning_type")
+        if planning_type is None:
+            raise PermanentError("The contact-planning type no longer exists.")
+        source = f"run {context.run.pk}"
+        activity = Activity.objects.filter(contact=contact, source=source).first() or services.record_activity(
+            contact=contact, planning_type=planning_type, source=source
         )
-        for name in tags:
-            client.add_tag(contact_id, client.tag_id(name))
-        automation = str(context.params["automation"])
+        if activity.status != SyncState.SYNCED:
+            claimed = services.claim_activity(activity, timezone.now())
+            if claimed is None:
+                raise TransientError("The activity is being started by another worker.")
+            services.start_activity(connection, claimed)
+            activity.refresh_from_db()
+        if activity.status == SyncState.FAILED:
+            raise (TransientError if activity.due_at else PermanentError)(activity.error)
+        sync = contact.activecampaign_sync
         return {
-            "activecampaign_contact": contact_id,
-            "tags": tags,
-            "automation": automation,
-            "contact_automation": client.add_to_automation(contact_id, automation),
+            "activecampaign_contact": sync.remote_id,
+            "planning_type": planning_type.name,
+            "automation": planning_type.automation,
+            "contact_automation": activity.remote_id,
         }
