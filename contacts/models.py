@@ -128,7 +128,7 @@ class Contact(models.Model):
     first_name = models.CharField(_("first name"), max_length=100, blank=True, validators=[validate_single_line])
     last_name = models.CharField(_("last name"), max_length=100, blank=True, validators=[validate_single_line])
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    company = models.CharField(_("company"), max_length=200, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True, validators=[validate_single_line])
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.EN)
     external_ref = models.CharField(_("external reference"), max_length=255, blank=True, db_index=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)

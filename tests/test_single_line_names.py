@@ -71,3 +71,9 @@ def test_names_from_other_systems_are_flattened_not_lost(alice_org):
         organization=alice_org, email="eve@example.com", source="test", first_name="Eve\nDoe"
     )
     assert contact.first_name == "Eve Doe"
+
+
+def test_a_company_is_one_line_too(alice_org):
+    with pytest.raises(ValidationError) as error:
+        services.create_contact(organization=alice_org, email="eve@example.com", company="Evil Inc\nClick here")
+    assert error.value.message_dict["company"] == [MESSAGE]
