@@ -46,12 +46,26 @@ SECTIONS: list[tuple[str, object, list[str]]] = [
 ]  # fmt: skip
 
 
+# Where a model of an Engage app that SECTIONS does not name goes: after the named ones of
+# its app's section, so that a new model never ends up among the host's pages.
+SECTION_OF_APP = {
+    "contacts": "audience",
+    "notifications": "messages",
+    "automations": "automations",
+    "integrations": "integrations",
+    "api": "settings",
+}
+
+
 def grouped(app_list: list[dict]) -> list[dict]:
     """Django's list of apps, regrouped into SECTIONS (in their order), then the rest."""
     models = {f"{app['app_label']}.{m['object_name'].lower()}": m for app in app_list for m in app["models"]}
+    named = {member for _, _, members in SECTIONS for member in members}
     sections = []
     for key, name, members in SECTIONS:
         chosen = [models.pop(member) for member in members if member in models]
+        unnamed = [label for label in models if label not in named and SECTION_OF_APP.get(label.split(".")[0]) == key]
+        chosen += [models.pop(label) for label in unnamed]
         if chosen:
             sections.append(
                 {"name": name, "app_label": key, "app_url": f"#{key}", "has_module_perms": True, "models": chosen}

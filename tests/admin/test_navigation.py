@@ -34,3 +34,16 @@ def test_the_sections_are_named_in_german(client, bob):
 def test_an_apps_own_page_still_lists_its_models(client, bob):
     client.force_login(bob)
     assert client.get("/admin/contacts/").status_code == 200
+
+
+def test_a_model_the_list_does_not_name_goes_to_its_apps_section():
+    from ops.admin_site import grouped
+
+    app_list = [
+        {"app_label": "integrations", "models": [{"object_name": "SomethingNew"}]},
+        {"app_label": "django_q", "models": [{"object_name": "Schedule"}]},
+    ]
+    assert [(s["app_label"], [m["object_name"] for m in s["models"]]) for s in grouped(app_list)] == [
+        ("integrations", ["SomethingNew"]),
+        ("host", ["Schedule"]),
+    ]
