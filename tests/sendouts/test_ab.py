@@ -234,7 +234,9 @@ def test_charlie_neither_reads_alices_test_nor_its_report(charlie_api, alice_org
 def test_bob_with_a_read_key_reads_but_cannot_create_a_test(bob_api, alice_org):
     sendout = ab_sendout(alice_org, 2)
     assert bob_api.get(f"/api/v1/sendouts/{sendout.pk}").json()["ab_subject"] == SUBJECT_B
-    body = api_body(make_message(alice_org), make_group(alice_org, 1, start=10), ab_test=True, ab_subject="B")
+    body = api_body(
+        make_message(alice_org), make_group(alice_org, 1, name="Others", start=10), ab_test=True, ab_subject="B"
+    )
     assert bob_api.post("/api/v1/sendouts", body, format="json").status_code == 403
     assert Sendout.objects.count() == 1
 
