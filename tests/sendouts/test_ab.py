@@ -152,6 +152,11 @@ def test_the_report_shows_both_variants_and_the_winner(client, bob, alice_org):
     assert report["winner"] == "b" and report["rest"] == 16 and b["subject"] == SUBJECT_B
     page = client.get(reverse("admin:notifications_sendout_report", args=[sendout.pk])).content.decode()
     assert 'id="report-ab"' in page and "Last chance" in page
+    german = client.get(reverse("admin:notifications_sendout_report", args=[sendout.pk]), HTTP_ACCEPT_LANGUAGE="de")
+    assert "Der Rest hat den gewinnenden Betreff bekommen." in german.content.decode()
+    assert "10 % der Empfänger je Variante" in german.content.decode()
+    form = client.get(reverse("admin:notifications_sendout_change", args=[sendout.pk]), HTTP_ACCEPT_LANGUAGE="de")
+    assert "A/B-Test des Betreffs" in form.content.decode() and "Gewinnender Betreff" in form.content.decode()
 
 
 # --- validation ----------------------------------------------------------------------------
