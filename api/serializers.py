@@ -14,6 +14,7 @@ from contacts.models import AttributeDefinition, Contact, Group, Membership, Sel
 from contacts.selectors import email_taken
 from contacts.suppression import normalize
 from engage.events import EventType, Scope, scopes_of
+from notifications import sendout_ab
 from notifications.models import OutboundMessage, PreparedMessage, Sendout, TrackingEvent
 
 MAX_BULK = 1000
@@ -366,15 +367,27 @@ class SendoutSerializer(StrictMixin, serializers.ModelSerializer):
         fields = [
             "id", "name", "message", "groups", "selection", "from_email", "from_name", "status", "scheduled_at",
             "time_zone", "recipient_count", "created_at", "started_at", "finished_at",
+            "ab_test", "ab_subject", "ab_share", "ab_wait_minutes", "ab_rule", "ab_decide_at", "ab_winner",
         ]  # fmt: skip
         read_only_fields = [
             "status", "scheduled_at", "time_zone", "recipient_count", "created_at", "started_at", "finished_at",
+            "ab_decide_at", "ab_winner",
         ]  # fmt: skip
 
     def validate_groups(self, value):
         if not value:
             raise serializers.ValidationError(_("Choose at least one group."))
         return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        found = sendout_ab.errors(
+            ab_test=attrs.get("ab_test", False), ab_subject=attrs.get("ab_subject", ""),
+            ab_share=attrs.get("ab_share"), ab_wait_minutes=attrs.get("ab_wait_minutes"),
+        )  # fmt: skip
+        if found:
+            raise serializers.ValidationError({field: [error] for field, error in found.items()})
+        return attrs
 
 
 class ScheduleSerializer(StrictMixin, serializers.Serializer):
@@ -398,3 +411,10 @@ class SendoutReportSerializer(serializers.Serializer):
     clicks_per_link = serializers.ListField(child=serializers.DictField())
     failures = serializers.ListField(child=serializers.DictField())
     timeline = serializers.ListField(child=serializers.DictField())
+    ab_test = serializers.DictField(
+        allow_null=True,
+        help_text=_(
+            "The A/B subject test, or null: rule, share, wait_minutes, decide_at, winner (a, b or null), "
+            "variants (variant, label, subject, recipients, opened, clicked, won) and rest."
+        ),
+    )

@@ -17,18 +17,41 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.tenancy import OrganizationScopedAdmin
 from engage.errors import PermanentError, TransientError
-from notifications import sendouts
+from notifications import sendout_ab, sendouts
 from notifications.models import OutboundMessage, Sendout
 from notifications.reports import sendout_report
 
 EDITABLE = (Sendout.Status.DRAFT, Sendout.Status.SCHEDULED)
+AB_FIELDS = ["ab_test", "ab_subject", "ab_share", "ab_wait_minutes", "ab_rule"]
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 class SendoutForm(forms.ModelForm):
     class Meta:
         model = Sendout
-        fields = ["organization", "name", "message", "groups", "selection", "from_email", "from_name"]
+        fields = [
+            "organization", "name", "message", "groups", "selection", "from_email", "from_name",
+            *AB_FIELDS,
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The test's settings matter only when it is on: left empty, they keep their defaults.
+        for name in ("ab_share", "ab_wait_minutes", "ab_rule"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("ab_share", "ab_wait_minutes", "ab_rule"):
+            if name in self.fields and cleaned.get(name) in (None, "") and name not in self.errors:
+                cleaned[name] = Sendout._meta.get_field(name).default
+        for field, error in sendout_ab.errors(
+            ab_test=cleaned.get("ab_test", False), ab_subject=cleaned.get("ab_subject", ""),
+            ab_share=cleaned.get("ab_share"), ab_wait_minutes=cleaned.get("ab_wait_minutes"),
+        ).items():  # fmt: skip
+            self.add_error(field, error)
+        return cleaned
 
 
 class ScheduleForm(forms.Form):
@@ -73,11 +96,16 @@ class SendoutAdmin(OrganizationScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = ["status", "scheduled_at", "time_zone", "recipients_now"]
         if obj is not None and obj.status not in EDITABLE:
-            fields += ["name", "message", "groups", "selection", "from_email", "from_name"]
+            fields += ["name", "message", "groups", "selection", "from_email", "from_name", *AB_FIELDS]
+        if obj is not None and obj.ab_test:
+            fields += ["ab_decide_at", "ab_winner"]
         return fields
 
     def get_fields(self, request: HttpRequest, obj=None):
-        fields = [f for f in super().get_fields(request, obj) if f not in ("status", "scheduled_at", "time_zone")]
+        moved = ("status", "scheduled_at", "time_zone", "ab_decide_at", "ab_winner")
+        fields = [f for f in super().get_fields(request, obj) if f not in moved]
+        if obj is not None and obj.ab_test:
+            fields = [*fields, "ab_decide_at", "ab_winner"]
         return [*fields, "status", "scheduled_at", "time_zone"] if obj else fields
 
     @admin.display(description=_("recipients if it started now"))

@@ -493,6 +493,16 @@ def generate_dkim_key() -> tuple[str, str]:
     return crypto.encrypt(private_pem), base64.b64encode(public_der).decode()
 
 
+class AbRule(models.TextChoices):
+    OPENS = "opens", _("unique opens")
+    CLICKS = "clicks", _("unique clicks")
+
+
+class AbVariant(models.TextChoices):
+    A = "a", _("subject A")
+    B = "b", _("subject B")
+
+
 class Sendout(models.Model):
     """A prepared message sent once to every member of one or more groups (optionally
     narrowed by a selection): a newsletter. Its recipients are resolved into
@@ -547,6 +557,36 @@ class Sendout(models.Model):
     resolved_at = models.DateTimeField(_("recipients found at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    # The A/B subject test (notifications.sendout_ab): a sample gets subject A or B, the
+    # rest gets the winner once the wait is over.
+    ab_test = models.BooleanField(
+        _("A/B subject test"),
+        default=False,
+        help_text=_("Send two subjects to a sample first, then the rest with the subject that won."),
+    )
+    ab_subject = models.CharField(
+        _("subject B"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Replaces the prepared message's subject in every language for variant B (dynamic text allowed). "
+            "Subject A is the prepared message's own subject."
+        ),
+    )
+    ab_share = models.PositiveSmallIntegerField(
+        _("sample share per variant (%)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("Share of the recipients that gets A, and the same share that gets B (1 to 50)."),
+    )
+    ab_wait_minutes = models.PositiveIntegerField(
+        _("wait before choosing (minutes)"), default=240, validators=[MinValueValidator(1)]
+    )
+    ab_rule = models.CharField(_("winner by"), max_length=8, choices=AbRule.choices, default=AbRule.OPENS)
+    ab_decide_at = models.DateTimeField(_("winner chosen after"), null=True, blank=True, editable=False)
+    ab_winner = models.CharField(
+        _("winning subject"), max_length=1, choices=AbVariant.choices, blank=True, editable=False
+    )
     # The worker driving the fan-out holds the sendout under a lease, like runs and mails.
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -594,6 +634,9 @@ class SendoutRecipient(models.Model):
         related_name="sendout_recipient",
     )
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    # In an A/B subject test: the sample variant this recipient got; empty for the rest,
+    # who get the winner.
+    variant = models.CharField(_("variant"), max_length=1, choices=AbVariant.choices, blank=True, default="")
 
     class Meta:
         verbose_name = _("sendout recipient")

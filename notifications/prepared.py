@@ -73,9 +73,11 @@ def render_prepared(
     event=None,
     extra: dict[str, Any] | None = None,
     to_contact: bool = True,
+    subject: str | None = None,
 ) -> PreparedMail:
     """Render for `contact`. With to_contact=False the contact only fills the dynamic text
-    (the mail goes to another address), so it carries no unsubscribe link of theirs."""
+    (the mail goes to another address), so it carries no unsubscribe link of theirs.
+    `subject`, if given, replaces the language variant's subject (an A/B test's B)."""
     variant = variant_for(message, contact.language if contact else None)
     data = template_data(contact=contact, event=event, organization=message.organization)
     if contact is not None:
@@ -87,7 +89,9 @@ def render_prepared(
         url = unsubscribe_url(contact)
         data["unsubscribe_url"] = url
         headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    subject = " ".join(_render(variant.subject, data, autoescape=False).split())  # one line, always
+    subject = " ".join(
+        _render(variant.subject if subject is None else subject, data, autoescape=False).split()
+    )  # one line, always
     body = _render(variant.html_body, data, autoescape=True) if variant.html_body else ""
     # The text part is made from the body alone: without the hidden preheader and footer.
     text = _render(variant.text_body, data, autoescape=False) if variant.text_body else text_from_html(body)

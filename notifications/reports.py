@@ -13,6 +13,7 @@ from django.db.models.functions import Lower, TruncHour
 from django.utils import timezone
 
 from contacts.models import Suppression
+from notifications import sendout_ab
 from notifications.models import OutboundMessage, Sendout, SendoutRecipient, TrackingEvent
 
 Status = OutboundMessage.Status
@@ -142,11 +143,12 @@ class SendoutReport:
             "clicks_per_link": [{"url": url, "clicks": n} for url, n in self.clicks_per_link()],
             "failures": [{"reason": reason, "count": n} for reason, n in self.failures()],
             "timeline": self.timeline(),
+            "ab_test": sendout_ab.summary(self.sendout),
         }
 
     def rows(self) -> Iterator[list[str]]:
         """One line per recipient, for the CSV export, read in chunks."""
-        yield ["email", "first_name", "last_name", "recipient_status", "mail_status", "sent_at", "error"]
+        yield ["email", "first_name", "last_name", "recipient_status", "mail_status", "sent_at", "error", "variant"]
         recipients = (
             SendoutRecipient.objects.filter(sendout=self.sendout).select_related("contact", "message").order_by("pk")
         )
@@ -160,6 +162,7 @@ class SendoutReport:
                 mail.status if mail else "",
                 mail.sent_at.isoformat() if mail and mail.sent_at else "",
                 mail.error if mail else "",
+                row.variant,
             ]
 
 

@@ -38,7 +38,7 @@ from engage.errors import PermanentError
 from engage.events import EventType, Scope, record_event
 from engage.lib import memo
 from engage.lib.leases import claim, lease_until, take_over
-from notifications import mailsettings
+from notifications import mailsettings, sendout_ab
 from notifications.models import OutboundMessage, PreparedMessage, Sendout, SendoutRecipient
 from notifications.prepared import render_prepared
 from notifications.services import RenderedMail, _domain_of, enqueue_mail, hand_to_worker, send_mail
@@ -99,7 +99,10 @@ def create_sendout(
     from_email: str = "",
     from_name: str = "",
     created_by=None,
+    **ab_test,
 ) -> Sendout:
+    """A draft. `ab_test` takes the A/B subject test's fields (ab_test, ab_subject,
+    ab_share, ab_wait_minutes, ab_rule)."""
     if message.organization_id != organization.pk:
         raise ValueError("The prepared message belongs to another organization.")
     groups = list(groups)
@@ -109,7 +112,7 @@ def create_sendout(
         raise ValueError("The selection belongs to another organization.")
     sendout = Sendout.objects.create(
         organization=organization, name=name, message=message, selection=selection, from_email=from_email,
-        from_name=from_name, created_by=created_by,
+        from_name=from_name, created_by=created_by, **ab_test,
     )  # fmt: skip
     sendout.groups.set(groups)
     return sendout
@@ -185,11 +188,12 @@ def send_test(*, sendout: Sendout, to: str, contact: Contact | None = None) -> O
     return send_mail(organization=sendout.organization, to=to, mail=test, from_email=mail.from_email or None)
 
 
-def render_for(sendout: Sendout, contact: Contact | None):
+def render_for(sendout: Sendout, contact: Contact | None, *, subject: str | None = None):
     """The mail as `contact` gets it. A group sendout is campaign mail whatever the prepared
-    message says: every mail carries the unsubscribe link and the one-click headers."""
+    message says: every mail carries the unsubscribe link and the one-click headers.
+    `subject` replaces the message's subject (subject B of an A/B test)."""
     message = memo.remembered(("sendout-message", sendout.message_id), lambda: _campaign_message(sendout))
-    prepared = render_prepared(message, contact=contact)
+    prepared = render_prepared(message, contact=contact, subject=subject)
     if sendout.from_email:
         from_email = f"{sendout.from_name} <{sendout.from_email}>" if sendout.from_name else sendout.from_email
         prepared = type(prepared)(prepared.mail, prepared.headers, from_email)
@@ -259,6 +263,8 @@ def advance(token: uuid.UUID | str) -> None:
     sendout = Sendout.objects.select_related("organization", "selection").get(claim_token=token)
     if sendout.resolved_at is None:
         resolve(sendout)
+    if sendout.ab_test and sendout.ab_decide_at is None:
+        sendout_ab.split(sendout)
     deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
     size = FIRST_BATCH
     while time.monotonic() < deadline:
@@ -266,7 +272,13 @@ def advance(token: uuid.UUID | str) -> None:
             return  # paused, cancelled, or taken over
         with memo.batch():
             if fan_out_batch(sendout, size=size) == 0:
-                break
+                if not sendout_ab.waiting_for_winner(sendout):
+                    break
+                if not sendout_ab.decide(sendout):
+                    # The sample is queued; the dispatcher hands the sendout out again when
+                    # the wait is over.
+                    _release(sendout, token, after=max(sendout.ab_decide_at - timezone.now(), timedelta(0)))
+                    return
         size = FAN_OUT_BATCH
     else:
         _release(sendout, token, after=timedelta(0))
@@ -323,23 +335,22 @@ def _insert_recipients(sendout: Sendout, contacts: models.QuerySet) -> None:
     table = connection.ops.quote_name(SendoutRecipient._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (sendout_id, contact_id, status) SELECT %s, chosen.chosen_id, %s "  # noqa: S608
+            f"INSERT INTO {table} (sendout_id, contact_id, status, variant) SELECT %s, chosen.chosen_id, %s, %s "  # noqa: S608
             f"FROM ({select}) chosen "
             # WHERE true: SQLite would read ON CONFLICT as the ON of a join otherwise.
             "WHERE true ON CONFLICT DO NOTHING",
-            [sendout.pk, SendoutRecipient.Status.PENDING, *params],
+            [sendout.pk, SendoutRecipient.Status.PENDING, "", *params],
         )
 
 
 def fan_out_batch(sendout: Sendout, *, size: int = FAN_OUT_BATCH) -> int:
     """Queue the mail of the next `size` pending recipients; returns how many were taken.
     The rows move to *queued* together with their outbox mails, in one transaction."""
+    pending = SendoutRecipient.objects.filter(sendout=sendout, status=SendoutRecipient.Status.PENDING)
+    if sendout_ab.waiting_for_winner(sendout):
+        pending = pending.filter(variant__in=sendout_ab.SAMPLE)  # the rest waits for the winner
     with transaction.atomic():
-        picked = list(
-            SendoutRecipient.objects.filter(sendout=sendout, status=SendoutRecipient.Status.PENDING)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:size]
-        )
+        picked = list(pending.order_by("pk").values_list("pk", flat=True)[:size])
         if not picked:
             return 0
         mine = uuid.uuid4()
@@ -386,7 +397,7 @@ def _queue_mails(sendout: Sendout, rows: list[SendoutRecipient]) -> list[int]:
         elif normalize(row.contact.email) in suppressed:
             held.append(row.pk)
         else:
-            prepared = render_for(sendout, row.contact)
+            prepared = render_for(sendout, row.contact, subject=sendout_ab.subject_for(sendout, row))
             from_email = prepared.from_email or default_from
             mails.append(
                 OutboundMessage(

@@ -13,6 +13,8 @@ from notifications import sendouts
 from notifications.models import Sendout
 from notifications.reports import sendout_report
 
+AB_FIELDS = ("ab_test", "ab_subject", "ab_share", "ab_wait_minutes", "ab_rule")
+
 
 @extend_schema_view(
     list=extend_schema(summary="List group sendouts", tags=["sendouts"]),
@@ -34,6 +36,7 @@ class SendoutViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retr
             organization=self.organization, name=data["name"], message=data["message"], groups=data["groups"],
             selection=data.get("selection"), from_email=data.get("from_email", ""),
             from_name=data.get("from_name", ""),
+            **{field: data[field] for field in AB_FIELDS if field in data},
         )  # fmt: skip
 
     def _change(self, service) -> Response:

@@ -7,6 +7,7 @@ import pytest
 from contacts.models import Contact, Group, Membership
 from notifications.models import PreparedMessage, PreparedMessageVariant
 from notifications.sendouts import create_sendout
+from tests.api.conftest import alice_api, alice_key, bob_api, charlie_api  # noqa: F401  (the API's keys)
 
 
 def make_message(organization, *, subject: str = "News for {{ contact.first_name }}") -> PreparedMessage:
