@@ -4,8 +4,9 @@ django-q2's own schedules fire up to 30 s late, so delayed runs are not kept the
 dispatcher asks the database what is due (one indexed query), claims it in batches and
 enqueues one task per batch. Any number of dispatchers may run, on any machine: claims are
 atomic, so each run is handed out once. Every second the loop beats in its own heartbeat
-row, and every few seconds it gives back what dead task clusters held (engage.recovery), so
-that their runs and mails are handed out again within seconds, not when their leases run out.
+row, and every few seconds it gives back what dead task clusters held (engage.recovery), and,
+if the broker lost its tasks (a Redis flush), the claims no worker started, so that their
+runs and mails are handed out again within seconds, not when their leases run out.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def run_forever(stop: threading.Event, *, interval: float | None = None) -> None
                 process_beaten = time.monotonic()
             if time.monotonic() - recovered >= RECOVER_EVERY_SECONDS:
                 recovery.give_back_dead()
+                recovery.give_back_if_broker_lost(broker)
                 recovered = time.monotonic()
             claimed = dispatch(broker, batch=batch)
             dispatch_due_sendouts()

@@ -6,6 +6,9 @@
 - `recover_after_db_outage_seconds`: the workers' connections to PostgreSQL are cut for
   2.5 s (a TCP proxy on loopback, the server itself keeps running for everyone else):
   seconds from the database's return to the next mail;
+- `recover_after_redis_flush_seconds`: FLUSHDB of the broker's Redis database while runs and
+  mails are claimed and their tasks queued (the tasks are lost): seconds from the flush to
+  the first mail of a run or mail whose claim no worker had started then;
 - `stop_after_sigterm_seconds`: SIGTERM to the cluster's main process while it sends: until
   every process of the cluster has exited.
 
@@ -93,6 +96,16 @@ def outcome(slug: str, inbox: Inbox) -> str:
     return f"{ok}/{RUNS} runs succeeded, {mails.count()} mails queued, {len(mine) - len(set(mine))} sent twice"
 
 
+def unstarted(slug: str) -> set[str]:
+    """The recipients of the runs and mails claimed but not yet started by a worker."""
+    from automations.models import Run
+    from notifications.models import OutboundMessage
+
+    runs = Run.objects.filter(automation__organization__slug=slug, status=Run.Status.RUNNING, holder="")
+    mails = OutboundMessage.objects.filter(organization__slug=slug, status=OutboundMessage.Status.SENDING, holder="")
+    return set(runs.values_list("contact__email", flat=True)) | set(mails.values_list("contact__email", flat=True))
+
+
 def everything_sent(slug: str):
     from notifications.models import OutboundMessage
 
@@ -108,6 +121,7 @@ def main() -> None:
     os.environ["REDIS_URL"] = args.redis_url  # this process enqueues too
     setup_django(args.database_url)
     sys.path.insert(0, str(BASE_DIR))
+    import redis
     from aiosmtpd.controller import Controller
     from django.db import connection
 
@@ -159,7 +173,22 @@ def main() -> None:
         report("recover_after_db_outage_seconds", resumed or -1, "s", f"<= {TARGET_SECONDS:.0f}",
                resumed is not None and done and resumed <= TARGET_SECONDS)  # fmt: skip
 
-        # 3. SIGTERM to the cluster's main process while it sends.
+        # 3. The broker's Redis database flushed: the queued tasks are lost.
+        slug = f"recover-flush-{stamp}"
+        due_runs(slug)
+        wait_until(lambda: sum(to.endswith(f"@{slug}.example") for _, to in inbox.arrivals) >= 20, timeout=120)
+        flushed = time.monotonic()
+        redis.from_url(args.redis_url).flushdb()
+        lost = unstarted(slug)
+        done = wait_until(everything_sent(slug), timeout=240)
+        later = [at - flushed for at, to in inbox.arrivals if at > flushed and to in lost]
+        resumed = min(later) if later else None
+        print(f"after a Redis flush ({len(lost)} claims nobody had started): {outcome(slug, inbox)}"
+              + ("" if done else " (timed out)"))  # fmt: skip
+        report("recover_after_redis_flush_seconds", resumed or -1, "s", f"<= {TARGET_SECONDS:.0f}",
+               bool(lost) and resumed is not None and done and resumed <= TARGET_SECONDS)  # fmt: skip
+
+        # 4. SIGTERM to the cluster's main process while it sends.
         slug = f"recover-stop-{stamp}"
         due_runs(slug)
         wait_until(lambda: sum(to.endswith(f"@{slug}.example") for _, to in inbox.arrivals) >= 20, timeout=120)

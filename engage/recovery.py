@@ -5,6 +5,9 @@
 - A task cluster that starts gives back the claims no worker started that were made before
   it started (`give_back_unstarted`): their tasks may have died in the memory of a cluster
   that was killed. A task still queued for them finds nothing and does nothing.
+- A task cluster or dispatcher that finds the broker's mark gone (Redis flushed, or
+  restarted without its data: the queued tasks are lost with it) gives back the claims no
+  worker started (`give_back_if_broker_lost`), at once rather than when their leases run out.
 - A task that loses the database (`run_claimed`) waits until it is back, then gives back
   what it held, uncounted, and hands it on; a cluster asked to stop gives back the tasks it
   has not started.
@@ -24,6 +27,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, models
+from django.utils import timezone
 
 from engage import heartbeat
 from engage.lib import leases, processes
@@ -49,6 +53,35 @@ def give_back_dead() -> int:
 def give_back_unstarted(before: datetime) -> int:
     """Give back the claims made before `before` that no worker has started."""
     return sum(len(leases.give_back(entry, claimed_before=before)) for entry in leases.claimables())
+
+
+def broker_mark(broker) -> str | None:
+    """The key this sets in a Redis broker, next to its queue; None for a broker whose tasks
+    live in the database (the ORM broker loses nothing the database keeps)."""
+    from django_q.brokers.redis_broker import Redis
+
+    return f"{broker.list_key}:mark" if isinstance(broker, Redis) else None
+
+
+def give_back_if_broker_lost(broker) -> int:
+    """Set the broker's mark if it is missing; if it was (the broker lost its data, or this is
+    its first use), the tasks of the claims nobody started may be gone with it: give those
+    claims back and hand them on. A task of theirs that did survive (in a cluster's memory)
+    finds nothing. Only the process whose SET NX wins gives back."""
+    from redis.exceptions import RedisError
+
+    key = broker_mark(broker)
+    if key is None:
+        return 0
+    try:
+        if not broker.connection.set(key, "1", nx=True):
+            return 0
+    except RedisError:
+        return 0  # unreachable: its mark is looked at again once it is back
+    given = give_back_unstarted(timezone.now())
+    if given:
+        logger.warning("The broker lost its tasks (its mark was gone); gave back %s unstarted claims", given)
+    return given
 
 
 def give_back_mine(*, uncount: bool) -> int:

@@ -147,3 +147,44 @@ def test_a_process_beats_under_its_name_and_its_row_goes_when_it_ends(db):
 
     heartbeat.end_process()
     assert not ProcessHeartbeat.objects.exists()
+
+
+@pytest.fixture
+def redis_broker():
+    from django_q.brokers.redis_broker import Redis
+
+    broker = Redis(list_key=f"recovery-{uuid.uuid4().hex[:8]}")
+    yield broker
+    broker.connection.delete(recovery.broker_mark(broker))
+
+
+@pytest.mark.redis
+def test_claims_nobody_started_are_given_back_when_the_broker_lost_its_tasks(due_runs, redis_broker):
+    redis_broker.connection.set(recovery.broker_mark(redis_broker), "1")
+    claimed = claim_runs()
+    assert recovery.give_back_if_broker_lost(redis_broker) == 0  # the mark is there: nothing was lost
+    assert set(Run.objects.values_list("status", "claim_token")) == {(Run.Status.RUNNING, claimed.token)}
+
+    redis_broker.connection.delete(recovery.broker_mark(redis_broker))  # as FLUSHDB does
+    assert recovery.give_back_if_broker_lost(redis_broker) == 3
+
+    # Handed on and executed once; the mark is set again, so the next look gives back nothing.
+    assert set(Run.objects.values_list("status", "attempts")) == {(Run.Status.SUCCEEDED, 1)}
+    assert OutboundMessage.objects.count() == 3
+    assert tasks.execute_runs(str(claimed.token)) == 0
+    assert recovery.give_back_if_broker_lost(redis_broker) == 0
+
+
+@pytest.mark.redis
+def test_claims_a_worker_started_are_kept_when_the_broker_lost_its_tasks(due_runs, redis_broker):
+    own = held_by(processes.identity())
+    assert recovery.give_back_if_broker_lost(redis_broker) == 0
+    assert set(Run.objects.values_list("status", "claim_token")) == {(Run.Status.RUNNING, own)}
+
+
+def test_a_broker_in_the_database_has_no_mark_and_gives_back_nothing(due_runs):
+    from django_q.brokers.orm import ORM
+
+    claim_runs()
+    assert recovery.give_back_if_broker_lost(ORM(list_key="recovery")) == 0
+    assert set(Run.objects.values_list("status", flat=True)) == {Run.Status.RUNNING}

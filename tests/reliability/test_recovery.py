@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -169,3 +170,25 @@ def test_work_resumes_within_seconds_after_the_database_was_unreachable(sink, en
         assert_exactly_once(inbox)
     finally:
         proxy.close()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_work_resumes_within_seconds_after_the_broker_s_redis_was_flushed(sink, env, processes):
+    import redis
+    from django_q.brokers import get_broker
+
+    inbox, _ = sink
+    # Small batches, so that tasks wait in the broker while the one worker sends.
+    env = {**env, "ENGAGE_DISPATCH_BATCH_SIZE": "2"}
+    queue = redis.from_url(settings.REDIS_URL)
+    waiting = get_broker().list_key
+    due_runs()
+    processes += [start("qcluster", env=env), start("dispatcher", env=env)]
+    assert wait_for(lambda: len(inbox.messages) >= 3, timeout=120), "the first batch never started"
+    assert wait_for(lambda: queue.llen(waiting) > 0, timeout=60), "no task ever waited in the broker"
+    queue.flushdb()  # the tasks waiting there are lost; their runs stay claimed
+    assert len(inbox.messages) < RUNS, "everything was sent before the flush: nothing was tested"
+
+    assert wait_for(everything_done, timeout=RESUMES_WITHIN), state()
+    assert_exactly_once(inbox)

@@ -3,7 +3,8 @@
 The main process takes a name (engage.lib.processes) and keeps it for the cluster's
 processes, which it forks. Before it starts them it gives back the claims of dead clusters
 and the claims nobody started (their tasks may have died with a killed cluster); then it
-beats every second and gives back what dead clusters held every few seconds.
+beats every second and, every few seconds, gives back what dead clusters held and, if the
+broker lost its tasks (a Redis flush), the claims nobody started.
 
 SIGTERM (or SIGINT) to this main process stops gracefully: the workers finish the run or the
 mail in hand and give the rest back, the cluster stops, and whatever still runs after
@@ -41,13 +42,15 @@ class Command(BaseCommand):
         parser.add_argument("--run-once", action="store_true", help="Start, then stop at once.")
 
     def handle(self, *args, run_once: bool = False, **options) -> None:
+        from django_q.brokers import get_broker
         from django_q.cluster import Cluster
 
         stop = threading.Event()
         started = timezone.now()
         processes.take_name(heartbeat.WORKERS)
         processes.share_stop_flag()
-        _beat_and_recover(at_start=started)
+        broker = get_broker()
+        _beat_and_recover(broker, at_start=started)
         # The cluster's processes are forked from this one: they must not share its connection.
         connections.close_all()
         cluster = Cluster()
@@ -59,18 +62,20 @@ class Command(BaseCommand):
         recovered = time.monotonic()
         while not stop.wait(heartbeat.PROCESS_EVERY_SECONDS) and cluster.sentinel.is_alive():
             due = time.monotonic() - recovered >= RECOVER_EVERY_SECONDS
-            _beat_and_recover(recover=due)
+            _beat_and_recover(broker, recover=due)
             if due:
                 recovered = time.monotonic()
         _stop(cluster)
 
 
-def _beat_and_recover(*, recover: bool = True, at_start=None) -> None:
-    """One beat; give back what dead clusters held (and, at start, what nobody started)."""
+def _beat_and_recover(broker, *, recover: bool = True, at_start=None) -> None:
+    """One beat; give back what dead clusters held, and what nobody started if the broker
+    lost its tasks (and, at start, what nobody started before)."""
     try:
         heartbeat.beat_process(heartbeat.WORKERS)
         if recover:
             recovery.give_back_dead()
+            recovery.give_back_if_broker_lost(broker)
         if at_start is not None:
             recovery.give_back_unstarted(at_start)
     except DatabaseError as exc:
