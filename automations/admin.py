@@ -13,7 +13,7 @@ from automations.forms import AutomationForm
 from automations.jobs import registry
 from automations.models import Automation, Event, Holiday, Run, subject_of
 from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin
-from engage import ports
+from engage import notes, ports
 from engage.display import pretty_json, status_badge
 from engage.events import EventType, scope_label, scopes_of
 
@@ -274,7 +274,7 @@ class RunAdmin(ReadOnlyScopedAdmin):
         "finished_at",
         "input_display",
         "output_display",
-        "error",
+        "note",
         "messages_display",
     ]
     readonly_fields = fields
@@ -284,7 +284,11 @@ class RunAdmin(ReadOnlyScopedAdmin):
 
     @admin.display(description=_("error or note"))
     def reason(self, run: Run) -> str:
-        return Truncator(run.error).chars(70) if run.error else ""
+        return Truncator(notes.shown(run.error)).chars(70) if run.error else ""
+
+    @admin.display(description=_("error or note"))
+    def note(self, run: Run) -> str:
+        return notes.shown(run.error)
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, run: Run) -> str:

@@ -9,6 +9,7 @@ class AutomationsConfig(AppConfig):
     def ready(self) -> None:
         from automations import gdpr, services
         from automations import history as automations_history
+        from automations.jobs import registry
         from automations.jobs.base import rotate_encrypted_params
         from automations.models import Automation, Run
         from engage import crypto, events, ports
@@ -22,3 +23,4 @@ class AutomationsConfig(AppConfig):
         crypto.register_encrypted(Automation, rotate_row=rotate_encrypted_params)
         gdpr.register()
         automations_history.register()
+        registry()  # every job now, so that the sentences of their notes are known (engage.notes)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from automations.models import Event, Run
 from contacts.models import Contact
-from engage import history
+from engage import history, notes
 from engage.history import Entry
 
 RUN_TONES = {"succeeded": "good", "failed": "bad", "scheduled": "waiting", "running": "busy", "skipped": "neutral"}
@@ -30,7 +30,7 @@ def runs(contact: Contact, limit: int) -> list[Entry]:
             url=history.admin_url(run),
             status=run.get_status_display(),
             tone=RUN_TONES.get(run.status, "neutral"),
-            detail=run.error,
+            detail=notes.shown(run.error),
         )
         for run in rows
     ]

@@ -20,7 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from automations.conditions import first_unmet
 from automations.jobs import get_job
@@ -34,10 +34,38 @@ from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
 from engage.lib import memo, processes
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
+from engage.notes import note, sentence
 from notifications.models import OutboundMessage
 from notifications.services import collecting_mail, deliver, hand_to_worker, write_outbox
 
 logger = logging.getLogger(__name__)
+
+# What a run's note says (see engage.notes: stored in English, shown in the reader's language).
+GAVE_UP = sentence(gettext_noop("Gave up after %(attempts)s attempts."))
+UNKNOWN_JOB = sentence(gettext_noop("Unknown job “%(job)s”."))
+NO_TARGET = sentence(gettext_noop("The event has no contact or system user to act on, and the automation names none."))
+NOT_IN_SELECTION = sentence(
+    gettext_noop("The contact does not match the selection “%(selection)s” (checked when the run was due).")
+)
+SALESFORCE_NOW = sentence(
+    gettext_noop(
+        "The Salesforce %(object)s %(id)s no longer meets the condition “%(condition)s” "
+        "(its %(field)s is now “%(value)s”)."
+    )
+)
+SALESFORCE_NOW_EMPTY = sentence(
+    gettext_noop(
+        "The Salesforce %(object)s %(id)s no longer meets the condition “%(condition)s” (its %(field)s is now empty)."
+    )
+)
+FAILED_FOR_GOOD = sentence(gettext_noop("%(error)s (gave up after %(attempts)s attempts)"))
+RETRYING = sentence(gettext_noop("%(error)s (attempt %(attempt)s, retrying in %(seconds)s s)"))
+CHAIN_LIMIT = sentence(
+    gettext_noop(
+        "“Automation finished” was not fired: %(count)s automations already triggered each other in a row "
+        "(limit %(limit)s). Do some automations start each other in a loop?"
+    )
+)
 
 # Runs of database-only jobs that commit together (see _CommitGroup).
 COMMIT_GROUP = 50
@@ -196,7 +224,7 @@ def _new_run(automation: Automation, event: Event) -> Run:
         input={"event": {"id": event.pk, "type": event.type, "payload": event.payload}},
     )
     if contact is None and user is None and _needs_target(automation):
-        skip_reason = "The event has no contact or system user to act on, and the automation names none."
+        skip_reason = note(NO_TARGET)
     if skip_reason:
         run.status = Run.Status.SKIPPED
         run.error = skip_reason
@@ -427,11 +455,11 @@ def _stored(output: dict) -> dict:
 
 def execute_run(run: Run, token: uuid.UUID | str, *, group: _CommitGroup | None = None) -> None:
     if run.attempts > settings.ENGAGE_RUN_MAX_ATTEMPTS:
-        _finish(run, token, status=Run.Status.FAILED, error=f"Gave up after {run.attempts - 1} attempts.")
+        _finish(run, token, status=Run.Status.FAILED, error=note(GAVE_UP, attempts=run.attempts - 1))
         return
     job_class = get_job(run.automation.job_type)
     if job_class is None:
-        _finish(run, token, status=Run.Status.FAILED, error=f"Unknown job {run.automation.job_type!r}.")
+        _finish(run, token, status=Run.Status.FAILED, error=note(UNKNOWN_JOB, job=run.automation.job_type))
         return
     stored_event = (run.input or {}).get("event") or {}
     if "payload" in stored_event:
@@ -487,8 +515,8 @@ def _execute_in_group(run: Run, job_class, context: JobContext, skip_reason: str
                 status, output = Run.Status.SKIPPED, {}
             else:
                 status, output = Run.Status.SUCCEEDED, job_class().execute(context) or {}
-            note = _automation_finished(run, status)
-            group.finish(run, status=status, output=output, error=skip_reason + note)
+            chain_note = _automation_finished(run, status)
+            group.finish(run, status=status, output=output, error=skip_reason + chain_note)
     except BaseException:
         del group.mails[queued:]  # rolled back with the savepoint
         group.results.pop(run.pk, None)
@@ -501,7 +529,7 @@ def _skip_reason(run: Run) -> str:
     only what was checked and when."""
     selection = run.automation.selection
     if selection is not None and run.contact is not None and not selection_matches(selection, run.contact):
-        return f"The contact does not match the selection “{selection.name}” (checked when the run was due)."
+        return note(NOT_IN_SELECTION, selection=selection.name)
     if run.automation.salesforce_conditions and run.event.type == EventType.SALESFORCE_MESSAGE:
         return _salesforce_skip_reason(run)
     return ""
@@ -518,15 +546,16 @@ def _salesforce_skip_reason(run: Run) -> str:
     if unmet is None:
         return ""
     now = unmet.value_in(fields)
-    return (
-        f"The Salesforce {object_type} {object_id} no longer meets the condition “{unmet.describe()}” "
-        f"(its {unmet.field} is now {'empty' if now in (None, '') else f'“{now}”'})."
-    )
+    values = {"object": object_type, "id": object_id, "condition": unmet.describe(), "field": unmet.field}
+    if now in (None, ""):
+        return note(SALESFORCE_NOW_EMPTY, **values)
+    return note(SALESFORCE_NOW, **values, value=now)
 
 
 def _retry_or_fail(run: Run, token: uuid.UUID | str, exc: Exception) -> None:
     if run.attempts >= settings.ENGAGE_RUN_MAX_ATTEMPTS:
-        _finish(run, token, status=Run.Status.FAILED, error=f"{_describe(exc)} (gave up after {run.attempts} attempts)")
+        error = note(FAILED_FOR_GOOD, error=_describe(exc), attempts=run.attempts)
+        _finish(run, token, status=Run.Status.FAILED, error=error)
         return
     delay = backoff(run.attempts)
     Run.objects.filter(pk=run.pk, claim_token=token).update(
@@ -534,7 +563,7 @@ def _retry_or_fail(run: Run, token: uuid.UUID | str, exc: Exception) -> None:
         due_at=timezone.now() + delay,
         claim_token=None,
         lease_expires_at=None,
-        error=f"{_describe(exc)} (attempt {run.attempts}, retrying in {int(delay.total_seconds())} s)",
+        error=note(RETRYING, error=_describe(exc), attempt=run.attempts, seconds=int(delay.total_seconds())),
     )
 
 
@@ -550,8 +579,8 @@ def _finish(run: Run, token: uuid.UUID | str, *, status: str, output: dict | Non
     if not updated:
         logger.warning("Run %s was taken from this worker before it finished", run.pk)
         return False
-    if note := _automation_finished(run, status):
-        Run.objects.filter(pk=run.pk).update(error=Concat(models.F("error"), models.Value(note)))
+    if chain_note := _automation_finished(run, status):
+        Run.objects.filter(pk=run.pk).update(error=Concat(models.F("error"), models.Value(chain_note)))
     return True
 
 
@@ -572,12 +601,8 @@ def _automation_finished(run: Run, status: str) -> str:
         return ""
     depth = run.event.chain_depth + 1
     if depth > settings.ENGAGE_MAX_CHAIN_DEPTH:
-        note = (
-            f"“Automation finished” was not fired: {depth - 1} automations already triggered each other in a row "
-            f"(limit {settings.ENGAGE_MAX_CHAIN_DEPTH}). Do some automations start each other in a loop?"
-        )
         logger.warning("Run %s: automation chain limit reached", run.pk)
-        return note
+        return note(CHAIN_LIMIT, count=depth - 1, limit=settings.ENGAGE_MAX_CHAIN_DEPTH)
     record_event(
         organization=run.organization,
         type=EventType.AUTOMATION_FINISHED,

@@ -11,9 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_noop
+
 from automations.models import Automation, Holiday
+from engage.notes import note, sentence
 
 LOOKAHEAD_DAYS = 800  # further than any weekday/holiday rule can push a run
+
+NO_ALLOWED_DAY = sentence(gettext_noop("No allowed day for “%(automation)s” before its end date."))
 
 
 class OutsideTimeFrame(Exception):
@@ -64,7 +69,7 @@ def apply_time_frame(automation: Automation, due_at: datetime) -> datetime:
                 return due_at
             # Same wall-clock time on the allowed day (DST-safe: built from the local date).
             return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
-    raise OutsideTimeFrame(f"No allowed day for “{automation.name}” before its end date.")
+    raise OutsideTimeFrame(note(NO_ALLOWED_DAY, automation=automation.name))
 
 
 def _holidays(automation: Automation, start: date) -> set[date]:

@@ -21,6 +21,7 @@ from contacts.tenancy import (
     organization_of,
     organization_of_form,
 )
+from engage import notes
 from engage.errors import PermanentError, TransientError
 from notifications import domains, mailsettings, ratelimit
 from notifications.models import (
@@ -89,7 +90,7 @@ class OutboundMessageAdmin(ReadOnlyScopedAdmin):
         "attempts",
         "next_attempt",
         "gives_up",
-        "error",
+        "note",
         "contact",
         "run",
         "conversation",
@@ -113,6 +114,10 @@ class OutboundMessageAdmin(ReadOnlyScopedAdmin):
         if obj.status not in (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING):
             return "—"
         return _when(obj.gives_up_at)
+
+    @admin.display(description=_("error"))
+    def note(self, obj: OutboundMessage) -> str:
+        return notes.shown(obj.error)
 
     @admin.display(description=_("HTML body"))
     def html_preview(self, obj: OutboundMessage) -> str:

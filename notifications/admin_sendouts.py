@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from contacts.tenancy import OrganizationScopedAdmin
+from engage import notes
 from engage.errors import PermanentError, TransientError
 from notifications import sendout_ab, sendouts
 from notifications.models import OutboundMessage, Sendout
@@ -214,13 +215,13 @@ class SendoutAdmin(OrganizationScopedAdmin):
 
     def report_view(self, request: HttpRequest, object_id: int):
         sendout = self.get_object(request, str(object_id))
-        report = sendout_report(sendout).as_dict()
+        report = _shown(sendout_report(sendout).as_dict())
         context = self._context(request, sendout, _("Report"), report=report, labels=COUNT_LABELS)
         return TemplateResponse(request, "admin/notifications/sendout/report.html", context)
 
     def report_json_view(self, request: HttpRequest, object_id: int):
         sendout = self.get_object(request, str(object_id))
-        return JsonResponse(sendout_report(sendout).as_dict())
+        return JsonResponse(_shown(sendout_report(sendout).as_dict()))
 
     def report_csv_view(self, request: HttpRequest, object_id: int):
         sendout = self.get_object(request, str(object_id))
@@ -277,3 +278,9 @@ COUNT_LABELS = {
     "skipped": _("No longer in the group"),
     "cancelled": _("Not sent (cancelled)"),
 }
+
+
+def _shown(report: dict) -> dict:
+    """The report with its failure reasons in the reader's language."""
+    failures = [{**row, "reason": notes.shown(row["reason"])} for row in report.get("failures", [])]
+    return {**report, "failures": failures}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact
-from engage import history
+from engage import history, notes
 from engage.history import Entry
 from notifications.models import OutboundMessage
 
@@ -32,7 +32,7 @@ def mails(contact: Contact, limit: int) -> list[Entry]:
             url=history.admin_url(message),
             status=message.get_status_display(),
             tone=TONES.get(message.status, "neutral"),
-            detail=", ".join(_tracking(message)) or message.error,
+            detail=", ".join(_tracking(message)) or notes.shown(message.error),
         )
         for message in rows
     ]

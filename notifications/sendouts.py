@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, Membership, Suppression
 from contacts.selections import compile_definition
@@ -38,12 +39,15 @@ from engage.errors import PermanentError
 from engage.events import EventType, Scope, record_event
 from engage.lib import memo
 from engage.lib.leases import claim, lease_until, take_over
+from engage.notes import note, sentence
 from notifications import mailsettings, sendout_ab
 from notifications.models import OutboundMessage, PreparedMessage, Sendout, SendoutRecipient
 from notifications.prepared import render_prepared
 from notifications.services import RenderedMail, _domain_of, enqueue_mail, hand_to_worker, send_mail
 
 logger = logging.getLogger(__name__)
+
+NO_VARIANT = sentence(gettext_noop("The prepared message “%(message)s” has no language variant."))
 
 # Recipients copied into the table per INSERT, and rendered into the outbox per transaction.
 RESOLVE_BATCH = 5000
@@ -450,7 +454,7 @@ def finish(sendout: Sendout, token) -> None:
 def require_sendable(sendout: Sendout) -> None:
     """Raise PermanentError if the sendout cannot be sent as it is."""
     if not sendout.message.variants.exists():
-        raise PermanentError(f"The prepared message “{sendout.message}” has no language variant.")
+        raise PermanentError(note(NO_VARIANT, message=sendout.message))
 
 
 def recent_sendouts(contact: Contact, *, count: int) -> list[Sendout]:

@@ -36,6 +36,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, Organization, Suppression
 from contacts.suppression import normalize
@@ -44,11 +45,19 @@ from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, listened, record_events
 from engage.lib import processes
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
+from engage.notes import note, sentence
 from notifications import conversations, esp, linktracking, mailsettings, ratelimit, smtppool
 from notifications.backends import EmailBackend as EngageSMTPBackend
 from notifications.models import TRACKING_ORDER, Conversation, OutboundMessage
 
 logger = logging.getLogger(__name__)
+
+# Why a mail failed (see engage.notes).
+REFUSED = sentence(gettext_noop("Recipient refused: %(reply)s"))
+REFUSED_BY_ESP = sentence(gettext_noop("Recipient refused by the ESP: %(error)s"))
+ESP_ERROR = sentence(gettext_noop("ESP error %(status)s: %(error)s"))
+TLS_ERROR = sentence(gettext_noop("TLS error: %(error)s"))
+UNREACHABLE = sentence(gettext_noop("Mail server unreachable: %(error)s"))
 
 _collecting: ContextVar[list[OutboundMessage] | None] = ContextVar("engage_collected_mail", default=None)
 
@@ -591,28 +600,28 @@ def classify_send_error(exc: Exception) -> PermanentError | TransientError:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         kind = TransientError if codes and all(400 <= c < 500 for c in codes) else PermanentError
-        return kind(f"Recipient refused: {_smtp_reply(exc.recipients)}")
+        return kind(note(REFUSED, reply=_smtp_reply(exc.recipients)))
     if isinstance(exc, smtplib.SMTPResponseException):
         kind = TransientError if 400 <= exc.smtp_code < 500 else PermanentError
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             kind = PermanentError
         return kind(f"SMTP {exc.smtp_code}: {_decode(exc.smtp_error)}")
     if isinstance(exc, AnymailRecipientsRefused):
-        return PermanentError(f"Recipient refused by the ESP: {exc}")
+        return PermanentError(note(REFUSED_BY_ESP, error=exc))
     if isinstance(exc, AnymailAPIError):
         status = getattr(exc, "status_code", None)
         # 409: the provider is still working on an earlier attempt with the same
         # idempotency key; asking again later gets its answer.
         if status is None or status in (409, 429) or status >= 500:
-            return TransientError(f"ESP error {status or ''}: {exc}".strip())
-        return PermanentError(f"ESP error {status}: {exc}")
+            return TransientError(note(ESP_ERROR, status=status or "", error=exc))
+        return PermanentError(note(ESP_ERROR, status=status, error=exc))
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         # Say so: an untrusted or expired certificate is fixed by an administrator, not by waiting.
-        return TransientError(f"TLS error: {exc}")
+        return TransientError(note(TLS_ERROR, error=exc))
     if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError)):
-        return TransientError(f"Mail server unreachable: {exc}")
+        return TransientError(note(UNREACHABLE, error=exc))
     if isinstance(exc, OSError):
-        return TransientError(f"Mail server unreachable: {exc}")
+        return TransientError(note(UNREACHABLE, error=exc))
     return PermanentError(f"{exc.__class__.__name__}: {exc}")
 
 

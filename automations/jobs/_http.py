@@ -13,14 +13,21 @@ import requests
 from django import forms
 from django.template import Context
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from automations.jobs.base import ENCRYPTED, JobContext, JobParameters
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib import http
 from engage.lib.dynamic import ENGINE, check_template, render_json, render_text
+from engage.notes import note, sentence
 
 MAX_RESPONSE_SHOWN = 1000
+
+NOT_PUBLIC = sentence(gettext_noop("Refused: %(host)s is not a public address."))
+NO_CONNECTION = sentence(gettext_noop("Could not connect to %(host)s: %(error)s"))
+NO_ANSWER = sentence(gettext_noop("%(host)s did not answer within %(seconds)s s"))
+REQUEST_FAILED = sentence(gettext_noop("Request failed: %(error)s"))
 
 
 class HttpParameters(JobParameters):
@@ -109,12 +116,12 @@ def send(context: JobContext) -> dict[str, Any]:
     except requests.exceptions.ConnectionError as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(getattr(reason, "reason", None), http.ForbiddenAddress) or "non-public address" in str(exc):
-            raise PermanentError(f"Refused: {urlsplit(url).hostname} is not a public address.") from exc
-        raise TransientError(f"Could not connect to {urlsplit(url).hostname}: {exc.__class__.__name__}") from exc
+            raise PermanentError(note(NOT_PUBLIC, host=urlsplit(url).hostname)) from exc
+        raise TransientError(note(NO_CONNECTION, host=urlsplit(url).hostname, error=exc.__class__.__name__)) from exc
     except requests.exceptions.Timeout as exc:
-        raise TransientError(f"{urlsplit(url).hostname} did not answer within {params.get('timeout') or 10} s") from exc
+        raise TransientError(note(NO_ANSWER, host=urlsplit(url).hostname, seconds=params.get("timeout") or 10)) from exc
     except requests.exceptions.RequestException as exc:
-        raise PermanentError(f"Request failed: {exc}") from exc
+        raise PermanentError(note(REQUEST_FAILED, error=exc)) from exc
     shown = response.text[:MAX_RESPONSE_SHOWN]
     if response.status_code == 429 or response.status_code >= 500:
         raise TransientError(f"HTTP {response.status_code} from {urlsplit(url).hostname}: {shown[:200]}")

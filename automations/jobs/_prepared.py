@@ -7,14 +7,18 @@ import uuid
 from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from automations.jobs.base import JobContext, JobParameters
 from engage.errors import PermanentError
 from engage.lib.dynamic import check_template, render_text
+from engage.notes import note, sentence
 from notifications.conversations import conversation_for
 from notifications.models import Conversation, PreparedMessage
 from notifications.prepared import render_prepared
 from notifications.services import enqueue_mail
+
+NOT_AN_ADDRESS = sentence(gettext_noop("“%(address)s” is not an e-mail address."))
 
 
 class MessageParameters(JobParameters):
@@ -42,7 +46,7 @@ def send(context: JobContext, *, to: str, contact=None, extra: dict | None = Non
     try:
         validate_email(to)
     except forms.ValidationError as exc:
-        raise PermanentError(f"“{to}” is not an e-mail address.") from exc
+        raise PermanentError(note(NOT_AN_ADDRESS, address=to)) from exc
     to_contact = contact is not None and to.lower() == contact.email.lower()
     prepared = render_prepared(message, contact=contact, event=context.event, extra=extra, to_contact=to_contact)
     outbound = enqueue_mail(

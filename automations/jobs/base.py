@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
+from django.utils.translation import gettext_noop
 
 from engage import crypto, events
 from engage.errors import PermanentError
 from engage.lib import memo
+from engage.notes import note, sentence
 
 if TYPE_CHECKING:
     from automations.models import Automation, Event, Run
@@ -24,6 +26,12 @@ if TYPE_CHECKING:
 
 # A job parameter stored encrypted (a signing secret) is this prefix and an engage.crypto token.
 ENCRYPTED = "enc:"
+
+# Why a job cannot act (see engage.notes).
+GONE = sentence(gettext_noop("The %(thing)s chosen for this job no longer exists."))
+NO_CONTACT = sentence(gettext_noop("This job needs a contact, and the run has none."))
+ERASED = sentence(gettext_noop("The contact's personal data has been erased."))
+NO_USER = sentence(gettext_noop("This job needs a system user, and the run has none."))
 
 
 def rotate_encrypted_params(automation: Automation) -> int:
@@ -89,14 +97,14 @@ class JobContext:
             lambda: model.objects.filter(organization=self.organization, pk=pk).first(),
         )
         if obj is None:
-            raise PermanentError(f"The {model._meta.verbose_name} chosen for this job no longer exists.")
+            raise PermanentError(note(GONE, thing=model._meta.verbose_name))
         return obj
 
     def require_contact(self) -> Contact:
         if self.contact is None:
-            raise PermanentError("This job needs a contact, and the run has none.")
+            raise PermanentError(note(NO_CONTACT))
         if self.contact.erased_at is not None:
-            raise PermanentError("The contact's personal data has been erased.")
+            raise PermanentError(note(ERASED))
         return self.contact
 
     def adopt_contact(self, contact: Contact) -> None:
@@ -113,7 +121,7 @@ class JobContext:
 
     def require_user(self) -> User:
         if self.user is None:
-            raise PermanentError("This job needs a system user, and the run has none.")
+            raise PermanentError(note(NO_USER))
         return self.user
 
 

@@ -1,10 +1,14 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from automations.jobs.base import BaseJob, JobContext
 from contacts.services import generate_password
 from engage.errors import PermanentError
 from engage.events import S
+from engage.notes import note, sentence
 from notifications.services import enqueue_mail, render_mail
+
+NO_ADDRESS = sentence(gettext_noop("System user %(user)s has no e-mail address."))
 
 
 class Job(BaseJob):
@@ -18,7 +22,7 @@ class Job(BaseJob):
     def execute(self, context: JobContext) -> dict:
         user = context.require_user()
         if not user.email:
-            raise PermanentError(f"System user {user.username} has no e-mail address.")
+            raise PermanentError(note(NO_ADDRESS, user=user.username))
         password = generate_password()
         mail = render_mail(
             "new_password_system_user",

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from contacts.attributes import clean_value
@@ -8,6 +9,9 @@ from contacts.models import AttributeDefinition
 from engage.errors import PermanentError
 from engage.events import K
 from engage.lib.dynamic import check_template, render_text
+from engage.notes import note, sentence
+
+NOT_VALID = sentence(gettext_noop("“%(value)s” is not a valid %(attribute)s: %(reason)s"))
 
 
 class Parameters(JobParameters):
@@ -36,7 +40,8 @@ class Job(BaseJob):
         try:
             value = clean_value(definition, text)
         except ValidationError as exc:
-            raise PermanentError(f"“{text}” is not a valid {definition.label}: {' '.join(exc.messages)}") from exc
+            reason = " ".join(exc.messages)
+            raise PermanentError(note(NOT_VALID, value=text, attribute=definition.label, reason=reason)) from exc
         from contacts.services import update_profile
 
         changed = update_profile(contact=contact, fields={}, attributes={definition.key: value}, source="automation")

@@ -12,16 +12,26 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from django.utils.translation import gettext_noop
 
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from engage.lib import http
+from engage.notes import note, sentence
 from integrations.activecampaign import pacing
 from integrations.activecampaign.models import ActiveCampaignConnection
 
 TIMEOUT = 10
 PAGE = 100
 DEFAULT_RETRY_AFTER = 60.0
+
+# What a failed call says (see engage.notes).
+NO_ANSWER = sentence(gettext_noop("ActiveCampaign did not answer within %(seconds)s s (%(path)s)."))
+NOT_PUBLIC = sentence(gettext_noop("Refused: the ActiveCampaign API URL is not a public address."))
+NO_CONNECTION = sentence(gettext_noop("Could not connect to ActiveCampaign (%(path)s): %(error)s"))
+FAILED = sentence(gettext_noop("ActiveCampaign request failed (%(path)s): %(error)s"))
+ANSWERED = sentence(gettext_noop("ActiveCampaign answered HTTP %(status)s to %(path)s: %(message)s"))
+NOT_JSON = sentence(gettext_noop("ActiveCampaign answered %(path)s with something that is not JSON."))
 
 
 class RateLimited(TransientError):
@@ -49,27 +59,28 @@ class Client:
                 method, self.base + path, json=body, params=params or None, headers=self.headers, timeout=TIMEOUT
             )
         except requests.exceptions.Timeout as exc:
-            raise TransientError(f"ActiveCampaign did not answer within {TIMEOUT} s ({path}).") from exc
+            raise TransientError(note(NO_ANSWER, seconds=TIMEOUT, path=path)) from exc
         except requests.exceptions.ConnectionError as exc:
             if "non-public address" in str(exc):
-                raise PermanentError("Refused: the ActiveCampaign API URL is not a public address.") from exc
-            raise TransientError(f"Could not connect to ActiveCampaign ({path}): {exc.__class__.__name__}") from exc
+                raise PermanentError(note(NOT_PUBLIC)) from exc
+            raise TransientError(note(NO_CONNECTION, path=path, error=exc.__class__.__name__)) from exc
         except requests.exceptions.RequestException as exc:
-            raise PermanentError(f"ActiveCampaign request failed ({path}): {exc.__class__.__name__}") from exc
+            raise PermanentError(note(FAILED, path=path, error=exc.__class__.__name__)) from exc
+        if response.status_code < 400:
+            try:
+                return response.json() if response.content else {}
+            except ValueError as exc:
+                raise TransientError(note(NOT_JSON, path=path)) from exc
+        answer = note(ANSWERED, status=response.status_code, path=path, message=_message(response))
         if response.status_code == 429:
             wait = retry_after(response)
             pacing.block(self.account, wait)
-            raise RateLimited(f"ActiveCampaign answered HTTP 429 to {path}: {_message(response)}", wait)
+            raise RateLimited(answer, wait)
         if response.status_code >= 500:
-            raise TransientError(f"ActiveCampaign answered HTTP {response.status_code} to {path}: {_message(response)}")
+            raise TransientError(answer)
         if response.status_code in (401, 403):
-            raise WrongToken(f"ActiveCampaign answered HTTP {response.status_code} to {path}: {_message(response)}")
-        if response.status_code >= 400:
-            raise PermanentError(f"ActiveCampaign answered HTTP {response.status_code} to {path}: {_message(response)}")
-        try:
-            return response.json() if response.content else {}
-        except ValueError as exc:
-            raise TransientError(f"ActiveCampaign answered {path} with something that is not JSON.") from exc
+            raise WrongToken(answer)
+        raise PermanentError(answer)
 
     # --- Reading the account ----------------------------------------------------------
     def check(self) -> None:

@@ -14,12 +14,18 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from engage.errors import PermanentError, TransientError
 from engage.events import K
+from engage.notes import note, sentence
 from integrations.activecampaign import services
 from integrations.activecampaign.models import ActiveCampaignConnection, Activity, PlanningType, SyncState
+
+NOT_CONNECTED = sentence(gettext_noop("The organization has no active ActiveCampaign connection."))
+TYPE_GONE = sentence(gettext_noop("The contact-planning type no longer exists."))
+BUSY = sentence(gettext_noop("The activity is being started by another worker."))
 
 
 class Parameters(JobParameters):
@@ -54,10 +60,10 @@ class Job(BaseJob):
         contact = context.require_contact()
         connection = ActiveCampaignConnection.objects.filter(organization=context.organization, is_active=True).first()
         if connection is None:
-            raise PermanentError("The organization has no active ActiveCampaign connection.")
+            raise PermanentError(note(NOT_CONNECTED))
         planning_type = context.related(PlanningType, "planning_type")
         if planning_type is None:
-            raise PermanentError("The contact-planning type no longer exists.")
+            raise PermanentError(note(TYPE_GONE))
         source = f"run {context.run.pk}"
         activity = Activity.objects.filter(contact=contact, source=source).first() or services.record_activity(
             contact=contact, planning_type=planning_type, source=source
@@ -65,7 +71,7 @@ class Job(BaseJob):
         if activity.status != SyncState.SYNCED:
             claimed = services.claim_activity(activity, timezone.now())
             if claimed is None:
-                raise TransientError("The activity is being started by another worker.")
+                raise TransientError(note(BUSY))
             services.start_activity(connection, claimed)
             activity.refresh_from_db()
         if activity.status == SyncState.FAILED:

@@ -22,6 +22,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from automations.jobs.base import BaseJob, JobContext, JobParameters
 from contacts import services as contacts
@@ -31,9 +32,20 @@ from contacts.selectors import contact_by_email
 from engage.errors import PermanentError
 from engage.events import K
 from engage.lib.dynamic import check_template, render_json, render_text
+from engage.notes import note, sentence
 
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 REQUIRED = {"email": "e-mail address", "first_name": "first name", "last_name": "last name"}
+
+# Why a directory entry was not written (see engage.notes).
+MISSING = sentence(gettext_noop("The %(thing)s is required, and “%(param)s” gave no value for this event."))
+ERASED = sentence(gettext_noop("The contact %(contact)s's personal data has been erased; nothing is added."))
+NOT_A_LANGUAGE = sentence(gettext_noop("“%(language)s” is not a language of the directory (%(known)s)."))
+TOO_LONG = sentence(gettext_noop("The %(thing)s “%(value)s…” is longer than %(limit)s characters."))
+CANNOT_ADD = sentence(gettext_noop("The contact %(email)s cannot be added: %(reason)s"))
+NO_SUCH_CONTACT = sentence(
+    gettext_noop("No contact has the e-mail address %(email)s; a transaction needs an existing contact.")
+)
 
 
 class Parameters(JobParameters):
@@ -141,7 +153,7 @@ class Job(BaseJob):
         values = {name: render_text(params[name], data).strip() for name in REQUIRED}
         for name, label in REQUIRED.items():
             if not values[name]:
-                raise PermanentError(f"The {label} is required, and “{params[name]}” gave no value for this event.")
+                raise PermanentError(note(MISSING, thing=label, param=params[name]))
         try:
             validate_email(values["email"])
         except ValidationError as exc:
@@ -161,7 +173,7 @@ class Job(BaseJob):
             contact = _create(context, values["email"], standard, attributes)
             changed = ["created"]
         elif contact.erased_at is not None:
-            raise PermanentError(f"The contact {contact.pk}'s personal data has been erased; nothing is added.")
+            raise PermanentError(note(ERASED, contact=contact.pk))
         else:
             changed = contacts.update_profile(
                 contact=contact, fields=standard, attributes=attributes, source="automation"
@@ -186,12 +198,12 @@ def _optional_fields(params: dict[str, Any], data: dict[str, Any]) -> dict[str, 
         code = values["language"].replace("-", "_").split("_")[0].lower()
         if code not in Contact.Language.values:
             known = ", ".join(Contact.Language.values)
-            raise PermanentError(f"“{values['language']}” is not a language of the directory ({known}).")
+            raise PermanentError(note(NOT_A_LANGUAGE, language=values["language"], known=known))
         values["language"] = code
     for name, limit in (("phone", 40), ("external_ref", 255)):
         if len(values[name]) > limit:
             label = name.replace("_", " ")
-            raise PermanentError(f"The {label} “{values[name][:50]}…” is longer than {limit} characters.")
+            raise PermanentError(note(TOO_LONG, thing=label, value=values[name][:50], limit=limit))
     return {name: value for name, value in values.items() if value}
 
 
@@ -201,13 +213,13 @@ def _create(context: JobContext, email: str, standard: dict[str, str], attribute
             organization=context.organization, email=email, source="automation", attributes=attributes, **standard
         )
     except ValidationError as exc:
-        raise PermanentError(f"The contact {email} cannot be added: {' '.join(exc.messages)}") from exc
+        raise PermanentError(note(CANNOT_ADD, email=email, reason=" ".join(exc.messages))) from exc
 
 
 def _existing(context: JobContext, email: str) -> Contact:
     contact = contact_by_email(context.organization, email)
     if contact is None:
-        raise PermanentError(f"No contact has the e-mail address {email}; a transaction needs an existing contact.")
+        raise PermanentError(note(NO_SUCH_CONTACT, email=email))
     return contact
 
 

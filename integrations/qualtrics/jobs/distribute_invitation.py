@@ -4,13 +4,17 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from automations.jobs import _prepared
 from automations.jobs.base import BaseJob, JobContext
 from engage.errors import PermanentError
 from engage.events import K
 from engage.lib.dynamic import check_template, render_text
+from engage.notes import note, sentence
 from integrations.common.invitations import make_invitation_token, personal_link
+
+NOT_A_LINK = sentence(gettext_noop("The invitation link “%(url)s” is not an http(s) address."))
 
 
 class Parameters(_prepared.MessageParameters):
@@ -55,7 +59,7 @@ class Job(BaseJob):
         url = render_text(context.params["link"], context.template_data()).strip()
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise PermanentError(f"The invitation link “{url}” is not an http(s) address.")
+            raise PermanentError(note(NOT_A_LINK, url=url))
         token = make_invitation_token(
             organization_id=context.organization.pk, contact_id=contact.pk, automation_id=context.automation.pk
         )
