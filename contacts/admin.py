@@ -6,9 +6,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -32,7 +33,7 @@ from contacts.models import (
 )
 from contacts.resources import ContactResource
 from contacts.selections import validate_definition
-from contacts.selectors import email_taken, selection_contacts
+from contacts.selectors import count_matching, email_taken, selection_contacts
 from contacts.suppression import normalize
 from contacts.tenancy import (
     OrganizationScopedAdmin,
@@ -413,10 +414,49 @@ class SelectionForm(forms.ModelForm):
 class SelectionAdmin(OrganizationScopedAdmin):
     form = SelectionForm
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.count_view)
+        return [
+            path("count/", view, name="contacts_selection_count"),
+            path("<int:object_id>/count/", view, name="contacts_selection_count_of"),
+            *super().get_urls(),
+        ]
+
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "definition":
-            kwargs["widget"] = SelectionBuilderWidget(organization_of(request))
+            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            count_url = (
+                reverse("admin:contacts_selection_count_of", args=[object_id])
+                if object_id and str(object_id).isdigit()
+                else reverse("admin:contacts_selection_count")
+            )
+            kwargs["widget"] = SelectionBuilderWidget(organization_of(request), count_url=count_url)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def count_view(self, request: HttpRequest, object_id: int | None = None) -> JsonResponse:
+        """How many contacts a definition matches, before it is saved: POST
+        {"definition": {...}} (a host administrator adding a selection names the
+        "organization" too). Another organization's selection is a 404."""
+        if request.method != "POST":
+            return JsonResponse({"errors": [_("Send the definition with POST.")]}, status=405)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            payload = json.loads(request.body)
+            definition = payload["definition"]
+        except (ValueError, TypeError, KeyError):
+            return JsonResponse({"errors": [_('Send the definition as JSON: {"definition": {...}}.')]}, status=400)
+        if object_id is not None:
+            organization = self.get_object(request, str(object_id)).organization
+        else:
+            organization = organization_of(request) or _chosen_organization(payload.get("organization"))
+        if organization is None:
+            return JsonResponse({"errors": [_("Choose the organization first.")]}, status=400)
+        try:
+            count = count_matching(organization, definition)
+        except ValidationError as exc:
+            return JsonResponse({"errors": exc.messages}, status=400)
+        return JsonResponse({"count": count})
 
     list_display = ["name", "description", "updated_at"]
     list_filter = ["organization"]
@@ -428,6 +468,11 @@ class SelectionAdmin(OrganizationScopedAdmin):
         if obj.pk is None:
             return "—"
         return str(selection_contacts(obj).count())
+
+
+def _chosen_organization(value) -> Organization | None:
+    """The organization a host administrator chose in a form, by id."""
+    return Organization.objects.filter(pk=value).first() if str(value or "").isdigit() else None
 
 
 @admin.register(ConsentRecord)
@@ -464,8 +509,6 @@ class ContactImportAdmin(OrganizationScopedAdmin):
     readonly_fields = fields
 
     def get_urls(self):
-        from django.urls import path
-
         return [
             path(
                 "<int:object_id>/start/",

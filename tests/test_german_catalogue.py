@@ -17,6 +17,9 @@ GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "n
 # The modules and templates of the pages this catalogue check covers.
 SOURCES = [
     "contacts/widgets.py",
+    "contacts/admin.py",
+    "contacts/templates/contacts/widgets/selection_builder.html",
+    "notifications/admin.py",
     "contacts/validators.py",
     "contacts/logins.py",
     "automations/admin.py",
