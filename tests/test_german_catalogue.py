@@ -18,6 +18,7 @@ GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "n
 SOURCES = [
     "contacts/widgets.py",
     "contacts/admin.py",
+    "contacts/attributes.py",
     "contacts/templates/contacts/widgets/selection_builder.html",
     "notifications/admin.py",
     "contacts/validators.py",
