@@ -34,7 +34,7 @@ from contacts.models import (
 )
 from contacts.resources import ContactResource
 from contacts.selections import validate_definition
-from contacts.selectors import count_matching, email_taken, selection_contacts
+from contacts.selectors import count_matching, email_taken
 from contacts.suppression import normalize
 from contacts.tenancy import (
     OrganizationScopedAdmin,
@@ -66,7 +66,7 @@ def editable_field_choices(organization: Organization | None) -> list:
 class OrganizationForm(forms.ModelForm):
     logo_url = forms.URLField(label=_("logo URL"), required=False, assume_scheme="https")
     portal_editable_fields = forms.MultipleChoiceField(
-        label=_("fields contacts may edit"),
+        label=capfirst(Organization._meta.get_field("portal_editable_fields").verbose_name),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("What contacts may change in the preference center, besides their e-mail address."),
@@ -532,13 +532,6 @@ class SelectionAdmin(OrganizationScopedAdmin):
     list_display = ["name", "description", "updated_at"]
     list_filter = ["organization"]
     search_fields = ["name", "description"]
-    readonly_fields = ["current_count"]
-
-    @admin.display(description=_("contacts matching now"))
-    def current_count(self, obj: Selection) -> str:
-        if obj.pk is None:
-            return "—"
-        return str(selection_contacts(obj).count())
 
 
 def _chosen_organization(value) -> Organization | None:

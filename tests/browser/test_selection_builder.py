@@ -48,7 +48,7 @@ def test_marketer_builds_a_selection_from_rows(page, live_server):
         "match": "all",
         "conditions": [{"field": "language", "op": "eq", "value": "de"}, {"tag": "customer"}],
     }
-    assert page.locator(".field-current_count .readonly").inner_text() == "1"
+    expect(page.locator(".selection-count")).to_have_text("1")
     assert errors == []
 
 

@@ -33,7 +33,7 @@
       group.options.forEach(([label, text]) => optgroup.append(el("option", { value: text, textContent: label + " — " + text })));
       select.append(optgroup);
     });
-    select.style.marginLeft = ".5em";
+    select.style.cssText = "margin-left: .5em; max-width: 16em;";
     select.addEventListener("change", () => {
       if (!select.value) return;
       const start = field.selectionStart === null ? field.value.length : field.selectionStart;
