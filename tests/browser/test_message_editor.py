@@ -66,3 +66,32 @@ def test_a_placeholder_from_the_picker_shows_in_the_preview_as_the_chosen_contac
     subject.to_have_text("Hello Erika")
     expect(page.locator("#message-preview-error")).to_be_hidden()
     assert errors == []
+
+
+def test_a_new_message_previews_as_it_is_written_and_each_added_language_gets_a_picker(page, live_server):
+    organization = OrganizationFactory(slug="alice", name="Alice Org")
+    UserFactory(username="bob", organization=organization, role="marketer", password=PASSWORD)
+    ContactFactory(organization=organization, email="ann@example.com", first_name="Ann", language="en")
+
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto("/admin/notifications/preparedmessage/add/")
+
+    page.locator("#id_variants-0-language").select_option("en")
+    page.locator("#id_variants-0-text_body").fill("Body")
+    page.locator('.placeholder-picker[data-for="id_variants-0-subject"]').select_option("{{ organization.name }}")
+    expect(page.locator("#message-preview-subject")).to_have_text("Alice Org")
+
+    page.get_by_text("Add another Language variant").click()
+    page.locator("#id_variants-1-language").select_option("de")
+    expect(page.locator('.placeholder-picker[data-for="id_variants-1-subject"]')).to_have_count(1)
+    expect(page.locator("#message-preview-language option")).to_have_count(2)
+    page.locator("#id_variants-1-subject").fill("Hallo {{ contact.first_name }}")
+    page.locator("#id_variants-1-text_body").fill("Text")
+    page.locator("#message-preview-language").select_option("de")
+    expect(page.locator("#message-preview-subject")).to_have_text("Hallo Ann")
+    assert errors == []
