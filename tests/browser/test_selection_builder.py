@@ -90,6 +90,9 @@ def test_the_count_follows_the_conditions_while_editing(page, live_server):
     expect(count).to_have_text("2")
     value.fill("30")
     expect(count).to_have_text("1")
+    page.get_by_label("operator").select_option(label="is one of (comma-separated)")
+    page.get_by_label("value").fill("5, 20")
+    expect(count).to_have_text("2")
 
     page.get_by_label("attribute", exact=True).select_option(label="Tier")
     page.get_by_label("operator").select_option(label="is")
@@ -98,6 +101,8 @@ def test_the_count_follows_the_conditions_while_editing(page, live_server):
     expect(count).to_have_text("2")
 
     page.get_by_label("attribute", exact=True).select_option(label="VIP")
+    operators = page.get_by_label("operator").locator("option").all_inner_texts()
+    assert operators == ["is", "is not", "is empty", "is not empty"]  # nothing that a yes/no cannot answer
     page.get_by_label("value").select_option(label="yes")
     expect(count).to_have_text("1")
     page.get_by_label("value").select_option(label="no")

@@ -4,6 +4,14 @@
   "use strict";
   const KINDS = ["field", "attribute", "tag", "group", "transaction", "block"];
   const VALUELESS = ["empty", "not_empty"];
+  const ORDERED = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "empty", "not_empty"];
+  const OPERATORS_FOR = {
+    text: ["eq", "ne", "contains", "startswith", "gt", "gte", "lt", "lte", "in", "empty", "not_empty"],
+    number: ORDERED,
+    date: ORDERED,
+    choice: ["eq", "ne", "in", "empty", "not_empty"],
+    boolean: ["eq", "ne", "empty", "not_empty"],
+  };
 
   function el(tag, props, children) {
     const node = document.createElement(tag);
@@ -111,7 +119,11 @@
       const i = input(shown, I.value, type === "number" ? "number" : type === "date" ? "date" : "text");
       if (type === "number") i.step = "any";
       const read = () => {
-        if (type === "list") return parseValue(i.value, "in");
+        if (type === "list") {
+          const items = parseValue(i.value, "in");
+          const numbers = attribute && attribute.type === "number" && items.every((x) => x !== "" && !Number.isNaN(Number(x)));
+          return numbers ? items.map(Number) : items;
+        }
         if (type === "number") return i.value === "" ? "" : Number(i.value);
         return i.value;
       };
@@ -145,7 +157,11 @@
         // Another field or attribute compares with another type of value: start afresh.
         name.onchange = () => { c[kind] = name.value; delete c.value; render(); };
         row.append(name);
-        const op = select(options.operators, c.op || "eq", I.operator);
+        const attribute = options.attributes.find((a) => a.key === c.attribute);
+        // Only the operators that make sense for the type ("contains" is for text).
+        const allowed = OPERATORS_FOR[valueType(kind, { ...c, op: "eq" }, attribute)] || OPERATORS_FOR.text;
+        if (c.op && !allowed.includes(c.op)) { c.op = "eq"; delete c.value; }
+        const op = select(options.operators.filter(([key]) => allowed.includes(key)), c.op || "eq", I.operator);
         op.onchange = () => {
           const wasList = c.op === "in";
           c.op = op.value;
@@ -154,7 +170,6 @@
         };
         row.append(op);
         if (!VALUELESS.includes(c.op)) {
-          const attribute = options.attributes.find((a) => a.key === c.attribute);
           row.append(valueInput(c, valueType(kind, c, attribute), attribute));
         }
       } else if (kind === "tag") {
