@@ -34,7 +34,7 @@ from contacts.models import (
 )
 from contacts.resources import ContactResource
 from contacts.selections import validate_definition
-from contacts.selectors import count_matching, email_taken
+from contacts.selectors import count_matching, email_taken, organization_by_id
 from contacts.suppression import normalize
 from contacts.tenancy import (
     OrganizationScopedAdmin,
@@ -520,7 +520,7 @@ class SelectionAdmin(OrganizationScopedAdmin):
         if object_id is not None:
             organization = self.get_object(request, str(object_id)).organization
         else:
-            organization = organization_of(request) or _chosen_organization(payload.get("organization"))
+            organization = organization_of(request) or organization_by_id(payload.get("organization"))
         if organization is None:
             return JsonResponse({"errors": [_("Choose the organization first.")]}, status=400)
         try:
@@ -532,11 +532,6 @@ class SelectionAdmin(OrganizationScopedAdmin):
     list_display = ["name", "description", "updated_at"]
     list_filter = ["organization"]
     search_fields = ["name", "description"]
-
-
-def _chosen_organization(value) -> Organization | None:
-    """The organization a host administrator chose in a form, by id."""
-    return Organization.objects.filter(pk=value).first() if str(value or "").isdigit() else None
 
 
 @admin.register(ConsentRecord)

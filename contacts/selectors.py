@@ -39,6 +39,12 @@ def selection_contacts(selection: Selection):
     return matching_contacts(selection.organization, selection.definition)
 
 
+def organization_by_id(value: Any) -> Organization | None:
+    """The organization whose id a host administrator chose in a form, or None."""
+    text = str(value or "")
+    return Organization.objects.filter(pk=int(text)).first() if text.isdigit() and int(text) < 2**63 else None
+
+
 def count_matching(organization: Organization, definition: Any) -> int:
     """How many of the organization's contacts a definition matches now, saved or not.
     Raises ValidationError naming each broken condition."""

@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Organization
+from contacts.selectors import organization_by_id
 from contacts.tenancy import (
     OrganizationScopedAdmin,
     ReadOnlyScopedAdmin,
@@ -370,7 +371,7 @@ class PreparedMessageAdmin(OrganizationScopedAdmin):
         if object_id is not None:
             message = self.get_object(request, str(object_id))
         else:
-            organization = organization_of(request) or _chosen_organization(draft.get("organization"))
+            organization = organization_of(request) or organization_by_id(draft.get("organization"))
             if organization is None:
                 return JsonResponse({"errors": {"__all__": [_("Choose the organization first.")]}}, status=400)
             message = PreparedMessage(organization=organization)
@@ -416,11 +417,6 @@ class PreparedMessageAdmin(OrganizationScopedAdmin):
 
 
 PREVIEW_CONTACTS = 200
-
-
-def _chosen_organization(value) -> Organization | None:
-    """The organization a host administrator chose in a form, by id."""
-    return Organization.objects.filter(pk=value).first() if str(value or "").isdigit() else None
 
 
 def _draft_contact(organization: Organization, chosen) -> Contact | None:
