@@ -6,16 +6,18 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
 
 from contacts import gdpr, imports, services
-from contacts.attributes import clean_attributes
+from contacts.attributes import clean_attributes, definitions_of, form_field, form_initial
 from contacts.models import (
     AttributeDefinition,
     ConsentRecord,
@@ -32,7 +34,7 @@ from contacts.models import (
 )
 from contacts.resources import ContactResource
 from contacts.selections import validate_definition
-from contacts.selectors import email_taken, selection_contacts
+from contacts.selectors import count_matching, email_taken, organization_by_id
 from contacts.suppression import normalize
 from contacts.tenancy import (
     OrganizationScopedAdmin,
@@ -49,27 +51,35 @@ from engage.events import EventType, record_event
 from engage.lib.remote import client_ip
 
 
+def editable_field_choices(organization: Organization | None) -> list:
+    """What an organization may let contacts edit in the preference center: the standard
+    fields, then its custom attributes, each under its translated name."""
+    standard = [(name, capfirst(Contact._meta.get_field(name).verbose_name)) for name in Organization.EDITABLE_FIELDS]
+    choices = [(_("Contact fields"), standard)]
+    if organization is not None:
+        attributes = list(AttributeDefinition.objects.filter(organization=organization).values_list("key", "label"))
+        if attributes:
+            choices.append((capfirst(AttributeDefinition._meta.verbose_name_plural), attributes))
+    return choices
+
+
 class OrganizationForm(forms.ModelForm):
     logo_url = forms.URLField(label=_("logo URL"), required=False, assume_scheme="https")
+    portal_editable_fields = forms.MultipleChoiceField(
+        label=capfirst(Organization._meta.get_field("portal_editable_fields").verbose_name),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What contacts may change in the preference center, besides their e-mail address."),
+    )
 
     class Meta:
         model = Organization
         fields = ["name", "slug", "logo_url", "portal_host", "portal_editable_fields"]
 
-    def clean_portal_editable_fields(self) -> list[str]:
-        names = self.cleaned_data.get("portal_editable_fields") or []
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ValidationError(_('List field names, e.g. ["first_name", "language"].'))
-        allowed = set(Organization.EDITABLE_FIELDS)
-        if self.instance.pk:
-            allowed |= set(AttributeDefinition.objects.filter(organization=self.instance).values_list("key", flat=True))
-        unknown = [n for n in names if n not in allowed]
-        if unknown:
-            raise ValidationError(
-                _("Unknown fields: %(unknown)s. Allowed: %(allowed)s.")
-                % {"unknown": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}
-            )
-        return names
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        organization = self.instance if self.instance.pk else None
+        self.fields["portal_editable_fields"].choices = editable_field_choices(organization)
 
     def clean_portal_host(self) -> str | None:
         return (self.cleaned_data.get("portal_host") or "").strip().lower() or None
@@ -157,13 +167,28 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
         services.save_system_user(user=obj)
 
 
+ATTRIBUTE_PREFIX = "attr_"
+
+
 class ContactForm(forms.ModelForm):
+    """A contact. contact_form_for adds one typed field per custom attribute of the
+    organization; only where the organization is not known yet (a host administrator adding
+    a contact) are the attributes the JSON box."""
+
+    attribute_definitions: dict[str, AttributeDefinition] = {}
+
     class Meta:
         model = Contact
         fields = [
             "organization", "email", "salutation", "first_name", "last_name", "phone", "company", "language",
             "external_ref", "tags", "attributes",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.attributes or {}
+        for key in self.attribute_definitions:
+            self.initial.setdefault(ATTRIBUTE_PREFIX + key, form_initial(stored.get(key)))
 
     def clean(self):
         cleaned = super().clean()
@@ -178,7 +203,9 @@ class ContactForm(forms.ModelForm):
             self.add_error(
                 "tags", _("These tags belong to another organization: %(tags)s") % {"tags": ", ".join(foreign_tags)}
             )
-        if organization and "attributes" in cleaned:
+        if self.attribute_definitions:
+            self._clean_typed_attributes(organization)
+        elif organization and "attributes" in cleaned:
             try:
                 cleaned["attributes"] = clean_attributes(organization, cleaned["attributes"])
             except ValidationError as exc:
@@ -186,6 +213,35 @@ class ContactForm(forms.ModelForm):
                     for message in messages:
                         self.add_error("attributes", f"{key}: {message}")
         return cleaned
+
+    def _clean_typed_attributes(self, organization: Organization | None) -> None:
+        """Check the typed fields' values against their definitions and put them into the
+        contact's attributes; values of attributes no longer defined stay as they are."""
+        values = {
+            key: self.cleaned_data[ATTRIBUTE_PREFIX + key]
+            for key in self.attribute_definitions
+            if ATTRIBUTE_PREFIX + key in self.cleaned_data
+        }
+        try:
+            # Required ones are the fields' to check: a field with an error has no value here.
+            cleaned = clean_attributes(organization, values, partial=True, definitions=self.attribute_definitions)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(ATTRIBUTE_PREFIX + key, message)
+            return
+        kept = {k: v for k, v in (self.instance.attributes or {}).items() if k not in self.attribute_definitions}
+        self.instance.attributes = {**kept, **{k: v for k, v in cleaned.items() if v is not None}}
+
+
+def contact_form_for(organization: Organization | None) -> type[ContactForm]:
+    """The contact form with one typed field per custom attribute of the organization."""
+    if organization is None:
+        return ContactForm
+    definitions = definitions_of(organization)
+    fields = {ATTRIBUTE_PREFIX + key: form_field(definition) for key, definition in definitions.items()}
+    meta = type("Meta", (ContactForm.Meta,), {"fields": [f for f in ContactForm.Meta.fields if f != "attributes"]})
+    return type("ContactForm", (ContactForm,), {**fields, "Meta": meta, "attribute_definitions": definitions})
 
 
 class MembershipInline(ScopedInlineMixin, admin.TabularInline):
@@ -276,6 +332,22 @@ class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     inlines = [MembershipInline, TransactionInline]
     actions = [fire_manual_events, export_personal_data, erase_personal_data]
     change_form_template = "admin/contacts/contact/change_form.html"
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        organization = obj.organization if obj is not None else organization_of(request)
+        kwargs["form"] = contact_form_for(organization)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        """The custom attributes in a section of their own."""
+        fieldsets = super().get_fieldsets(request, obj)
+        (name, options), *rest = fieldsets
+        attributes = [f for f in options["fields"] if f.startswith(ATTRIBUTE_PREFIX)]
+        if not attributes:
+            return fieldsets
+        others = [f for f in options["fields"] if f not in attributes]
+        section = capfirst(AttributeDefinition._meta.verbose_name_plural)
+        return [(name, {**options, "fields": others}), (section, {"fields": attributes}), *rest]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         contact = self.get_object(request, object_id)  # another organization's contact: 404
@@ -413,21 +485,53 @@ class SelectionForm(forms.ModelForm):
 class SelectionAdmin(OrganizationScopedAdmin):
     form = SelectionForm
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.count_view)
+        return [
+            path("count/", view, name="contacts_selection_count"),
+            path("<int:object_id>/count/", view, name="contacts_selection_count_of"),
+            *super().get_urls(),
+        ]
+
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "definition":
-            kwargs["widget"] = SelectionBuilderWidget(organization_of(request))
+            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            count_url = (
+                reverse("admin:contacts_selection_count_of", args=[object_id])
+                if object_id and str(object_id).isdigit()
+                else reverse("admin:contacts_selection_count")
+            )
+            kwargs["widget"] = SelectionBuilderWidget(organization_of(request), count_url=count_url)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def count_view(self, request: HttpRequest, object_id: int | None = None) -> JsonResponse:
+        """How many contacts a definition matches, before it is saved: POST
+        {"definition": {...}} (a host administrator adding a selection names the
+        "organization" too). Another organization's selection is a 404."""
+        if request.method != "POST":
+            return JsonResponse({"errors": [_("Send the definition with POST.")]}, status=405)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            payload = json.loads(request.body)
+            definition = payload["definition"]
+        except (ValueError, TypeError, KeyError):
+            return JsonResponse({"errors": [_('Send the definition as JSON: {"definition": {...}}.')]}, status=400)
+        if object_id is not None:
+            organization = self.get_object(request, str(object_id)).organization
+        else:
+            organization = organization_of(request) or organization_by_id(payload.get("organization"))
+        if organization is None:
+            return JsonResponse({"errors": [_("Choose the organization first.")]}, status=400)
+        try:
+            count = count_matching(organization, definition)
+        except ValidationError as exc:
+            return JsonResponse({"errors": exc.messages}, status=400)
+        return JsonResponse({"count": count})
 
     list_display = ["name", "description", "updated_at"]
     list_filter = ["organization"]
     search_fields = ["name", "description"]
-    readonly_fields = ["current_count"]
-
-    @admin.display(description=_("contacts matching now"))
-    def current_count(self, obj: Selection) -> str:
-        if obj.pk is None:
-            return "—"
-        return str(selection_contacts(obj).count())
 
 
 @admin.register(ConsentRecord)
@@ -464,8 +568,6 @@ class ContactImportAdmin(OrganizationScopedAdmin):
     readonly_fields = fields
 
     def get_urls(self):
-        from django.urls import path
-
         return [
             path(
                 "<int:object_id>/start/",

@@ -11,9 +11,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.models import AttributeDefinition, Organization
 
@@ -93,6 +95,33 @@ def clean_value(definition: AttributeDefinition, raw: Any) -> Any:
             )
         return value
     raise ValidationError(_("Unknown attribute type."))
+
+
+def form_field(definition: AttributeDefinition) -> forms.Field:
+    """A typed form field for one attribute, labelled with its name; the value it cleans
+    goes through clean_value like any other."""
+    label, required = definition.label, definition.required
+    kind = definition.type
+    if kind == AttributeDefinition.Type.NUMBER:
+        return forms.DecimalField(label=label, required=required, max_digits=None)
+    if kind == AttributeDefinition.Type.DATE:
+        widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        return forms.DateField(label=label, required=required, widget=widget)
+    if kind == AttributeDefinition.Type.BOOLEAN:
+        choices = [("", "—"), ("true", gettext_lazy("yes")), ("false", gettext_lazy("no"))]
+        return forms.ChoiceField(label=label, required=required, choices=choices)
+    if kind == AttributeDefinition.Type.CHOICE:
+        return forms.ChoiceField(
+            label=label, required=required, choices=[("", "—"), *[(c, c) for c in definition.choices]]
+        )
+    return forms.CharField(label=label, required=required, max_length=MAX_TEXT)
+
+
+def form_initial(stored: Any) -> Any:
+    """A stored value as the form field shows it (booleans as "true"/"false")."""
+    if isinstance(stored, bool):
+        return "true" if stored else "false"
+    return stored
 
 
 def _number(raw: Any) -> int | float:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from contacts.models import Contact, Organization, Selection
-from contacts.selections import matching_contacts
+from contacts.selections import matching_contacts, validate_definition
 
 
 def contact_by_email(organization: Organization, email: str, *, lock: bool = False) -> Contact | None:
@@ -35,6 +37,19 @@ def email_taken(*, organization: Organization, email: str, exclude_pk: int | Non
 def selection_contacts(selection: Selection):
     """The contacts that match a selection now."""
     return matching_contacts(selection.organization, selection.definition)
+
+
+def organization_by_id(value: Any) -> Organization | None:
+    """The organization whose id a host administrator chose in a form, or None."""
+    text = str(value or "")
+    return Organization.objects.filter(pk=int(text)).first() if text.isdigit() and int(text) < 2**63 else None
+
+
+def count_matching(organization: Organization, definition: Any) -> int:
+    """How many of the organization's contacts a definition matches now, saved or not.
+    Raises ValidationError naming each broken condition."""
+    validate_definition(organization, definition)
+    return matching_contacts(organization, definition).count()
 
 
 def selection_matches(selection: Selection, contact: Contact) -> bool:

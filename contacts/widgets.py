@@ -54,13 +54,15 @@ class SelectionBuilderWidget(forms.Textarea):
     class Media:
         js = ["contacts/selection-builder.js"]
 
-    def __init__(self, organization: Organization | None, attrs=None):
+    def __init__(self, organization: Organization | None, attrs=None, *, count_url: str = ""):
         super().__init__(attrs={"rows": 6, "cols": 80, **(attrs or {})})
         self.organization = organization
+        self.count_url = count_url  # the admin view that counts the matching contacts while editing
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["options_id"] = f"{context['widget']['attrs']['id']}_options"
+        context["count_url"] = self.count_url
         organization = self.organization
         context["builder_options"] = {
             "fields": field_choices(),
@@ -83,6 +85,9 @@ class SelectionBuilderWidget(forms.Textarea):
                 "in_the_last": str(_("in the last")),
                 "days": str(_("days")),
                 "remove": str(_("remove condition")),
+                "yes": str(_("yes")),
+                "no": str(_("no")),
+                "counting": str(_("counting…")),
                 "inputs": {key: str(label) for key, label in INPUT_LABELS.items()},
                 "kinds": {
                     "field": str(_("field")),

@@ -3,7 +3,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
@@ -11,7 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Contact
+from contacts.models import Contact, Organization
+from contacts.selectors import organization_by_id
 from contacts.tenancy import (
     OrganizationScopedAdmin,
     ReadOnlyScopedAdmin,
@@ -24,6 +26,7 @@ from contacts.tenancy import (
 from engage import notes
 from engage.errors import PermanentError, TransientError
 from notifications import domains, mailsettings, ratelimit
+from notifications.editor import DRAFT_FIELDS, placeholders, render_draft
 from notifications.models import (
     Conversation,
     InboundMessage,
@@ -333,10 +336,65 @@ class PreparedMessageAdmin(OrganizationScopedAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.preview_view)
+        draft = self.admin_site.admin_view(self.draft_preview_view)
         return [
             path("<int:object_id>/preview/", view, name="notifications_preparedmessage_preview"),
+            path("draft-preview/", draft, name="notifications_preparedmessage_draft_preview"),
+            path("<int:object_id>/draft-preview/", draft, name="notifications_preparedmessage_draft_preview_of"),
             *super().get_urls(),
         ]
+
+    def render_change_form(self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None):
+        """The editor's help: the field picker's placeholders and the live preview's
+        contacts, of the message's organization."""
+        organization = obj.organization if obj is not None else organization_of(request)
+        contacts = Contact.objects.filter(organization=organization).order_by("email") if organization else []
+        context["editor_options"] = {"placeholders": placeholders(organization), "insert": str(_("Insert a field…"))}
+        context["preview_contacts"] = contacts[:PREVIEW_CONTACTS]
+        context["draft_preview_url"] = (
+            reverse("admin:notifications_preparedmessage_draft_preview_of", args=[obj.pk])
+            if obj is not None
+            else reverse("admin:notifications_preparedmessage_draft_preview")
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def draft_preview_view(self, request: HttpRequest, object_id: int | None = None) -> JsonResponse:
+        """The language variant being edited, rendered as a contact of the organization:
+        POST {"contact": id, "language", "subject", "preheader", "html_body", "text_body",
+        "is_marketing"} (a host administrator adding a message names the "organization").
+        Another organization's message or contact is a 404; broken dynamic text a 400."""
+        if request.method != "POST":
+            return JsonResponse({"errors": {"__all__": [_("Send the draft with POST.")]}}, status=405)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            draft = json.loads(request.body)
+            if not isinstance(draft, dict):
+                raise ValueError
+        except ValueError:
+            return JsonResponse({"errors": {"__all__": [_("Send the draft as a JSON object.")]}}, status=400)
+        if object_id is not None:
+            message = self.get_object(request, str(object_id))
+        else:
+            organization = organization_of(request) or organization_by_id(draft.get("organization"))
+            if organization is None:
+                return JsonResponse({"errors": {"__all__": [_("Choose the organization first.")]}}, status=400)
+            message = PreparedMessage(organization=organization)
+        message.is_marketing = bool(draft.get("is_marketing"))
+        contact = _draft_contact(message.organization, draft.get("contact"))
+        variant = PreparedMessageVariant(
+            language=str(draft.get("language") or ""), **{name: str(draft.get(name) or "") for name in DRAFT_FIELDS}
+        )
+        if variant.language not in Contact.Language.values:
+            return JsonResponse({"errors": {"language": [_("Choose one of the message's languages.")]}}, status=400)
+        try:
+            prepared = render_draft(message, variant, contact=contact)
+        except ValidationError as exc:
+            return JsonResponse({"errors": exc.message_dict}, status=400)
+        mail = prepared.mail
+        return JsonResponse(
+            {"subject": mail.subject, "html": mail.html, "text": mail.text, "headers": prepared.headers}
+        )
 
     def preview_view(self, request: HttpRequest, object_id: int):
         """The message as one contact of the organization will receive it."""
@@ -361,6 +419,20 @@ class PreparedMessageAdmin(OrganizationScopedAdmin):
             "error": error,
         }
         return TemplateResponse(request, "admin/notifications/preparedmessage/preview.html", context)
+
+
+PREVIEW_CONTACTS = 200
+
+
+def _draft_contact(organization: Organization, chosen) -> Contact | None:
+    """The organization's contact the preview is for; none chosen: render without one.
+    Another organization's contact, or one that does not exist, is a 404."""
+    if chosen in (None, ""):
+        return None
+    text = str(chosen)
+    if not text.isdigit() or int(text) >= 2**63:
+        raise Http404("No such contact.")
+    return get_object_or_404(Contact, organization=organization, pk=int(text))
 
 
 @admin.register(SendQuota)

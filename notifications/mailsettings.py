@@ -119,6 +119,19 @@ def default_from(organization: Organization | None) -> str:
     return effective(organization).from_email
 
 
+def sender(organization: Organization, from_email: str, from_name: str = "") -> str:
+    """A from address a message or sendout names, with the display name it names or else the
+    organization's: the name its own mail settings give, or its name (as default_from)."""
+    if not from_name:
+        from_name = memo.remembered(("sender name", organization.pk), lambda: _sender_name(organization))
+    return formataddr((from_name, from_email))
+
+
+def _sender_name(organization: Organization) -> str:
+    own = settings_row(organization)
+    return own.from_name if own is not None and not own.use_host_settings and own.from_name else organization.name
+
+
 def store_secrets(row: MailSettings, *, password: str | None = None, esp_credentials: dict | None = None) -> None:
     """Encrypt and keep new secrets; None keeps what is stored, "" / {} clears it."""
     if password is not None:

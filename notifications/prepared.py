@@ -26,6 +26,7 @@ from contacts.tokens import make_unsubscribe_token
 from engage.lib import memo
 from engage.lib.dynamic import check_template, compiled, template_data
 from notifications.contact_mails import portal_url
+from notifications.mailsettings import sender
 from notifications.models import PreparedMessage, PreparedMessageVariant
 from notifications.services import RenderedMail
 
@@ -79,6 +80,22 @@ def render_prepared(
     (the mail goes to another address), so it carries no unsubscribe link of theirs.
     `subject`, if given, replaces the language variant's subject (an A/B test's B)."""
     variant = variant_for(message, contact.language if contact else None)
+    return render_variant(
+        message, variant, contact=contact, event=event, extra=extra, to_contact=to_contact, subject=subject
+    )
+
+
+def render_variant(
+    message: PreparedMessage,
+    variant: PreparedMessageVariant,
+    *,
+    contact: Contact | None = None,
+    event=None,
+    extra: dict[str, Any] | None = None,
+    to_contact: bool = True,
+    subject: str | None = None,
+) -> PreparedMail:
+    """Render one language variant, saved or not (the editor's live preview), for `contact`."""
     data = template_data(contact=contact, event=event, organization=message.organization)
     if contact is not None:
         # A callable: the template language calls it only if the text uses it.
@@ -100,9 +117,8 @@ def render_prepared(
     html = _html(variant, body, data, unsubscribe) if body else ""
     if "unsubscribe_url" in data and data["unsubscribe_url"] not in text:
         text += f"\n\n--\n{unsubscribe}: {data['unsubscribe_url']}\n"
-    from_email = ""
-    if message.from_email:
-        from_email = f"{message.from_name} <{message.from_email}>" if message.from_name else message.from_email
+    # A message's own from address carries its display name, or the organization's.
+    from_email = sender(message.organization, message.from_email, message.from_name) if message.from_email else ""
     return PreparedMail(RenderedMail(subject=subject, text=text, html=html), headers, from_email)
 
 

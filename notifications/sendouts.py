@@ -199,7 +199,7 @@ def render_for(sendout: Sendout, contact: Contact | None, *, subject: str | None
     message = memo.remembered(("sendout-message", sendout.message_id), lambda: _campaign_message(sendout))
     prepared = render_prepared(message, contact=contact, subject=subject)
     if sendout.from_email:
-        from_email = f"{sendout.from_name} <{sendout.from_email}>" if sendout.from_name else sendout.from_email
+        from_email = mailsettings.sender(sendout.organization, sendout.from_email, sendout.from_name)
         prepared = type(prepared)(prepared.mail, prepared.headers, from_email)
     return prepared
 

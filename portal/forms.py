@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from contacts.attributes import clean_value
+from contacts.attributes import clean_value, form_field
 from contacts.models import AttributeDefinition, Contact, Group, Membership, Organization
 from contacts.validators import validate_single_line
 
@@ -91,20 +91,12 @@ class ProfileForm(forms.ModelForm):
 
 
 def attribute_field(definition: AttributeDefinition, initial) -> forms.Field:
-    label, required = definition.label, definition.required
-    kind = definition.type
-    if kind == AttributeDefinition.Type.NUMBER:
-        return forms.DecimalField(label=label, required=required, initial=initial)
-    if kind == AttributeDefinition.Type.DATE:
-        return forms.DateField(
-            label=label, required=required, initial=initial, widget=forms.DateInput(attrs={"type": "date"})
-        )
-    if kind == AttributeDefinition.Type.BOOLEAN:
-        return forms.BooleanField(label=label, required=False, initial=bool(initial))
-    if kind == AttributeDefinition.Type.CHOICE:
-        choices = [("", "—"), *[(c, c) for c in definition.choices]]
-        return forms.ChoiceField(label=label, required=required, initial=initial, choices=choices)
-    return forms.CharField(label=label, required=required, initial=initial, max_length=1000)
+    """The admin's typed field, except that a yes/no attribute is a checkbox here."""
+    if definition.type == AttributeDefinition.Type.BOOLEAN:
+        return forms.BooleanField(label=definition.label, required=False, initial=bool(initial))
+    field = form_field(definition)
+    field.initial = initial
+    return field
 
 
 class SubscriptionsForm(forms.Form):

@@ -378,15 +378,42 @@ def test_organization_admin_checks_the_editable_fields(client, alice, alice_org)
         "name": "Alice Org",
         "logo_url": "",
         "portal_host": "",
-        "portal_editable_fields": '["first_name", "password"]',
+        "portal_editable_fields": ["first_name", "password"],
     }
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "Unknown fields: password" in str(response.context["adminform"].form.errors)
-    data["portal_editable_fields"] = '["first_name", "phone"]'
+    assert "password is not one of the available choices" in str(response.context["adminform"].form.errors)
+    data["portal_editable_fields"] = ["first_name", "phone"]
     assert client.post(url, data).status_code == 302
     alice_org.refresh_from_db()
     assert alice_org.portal_editable_fields == ["first_name", "phone"]
+
+
+def test_the_editable_fields_are_a_checkbox_list_of_fields_and_the_organizations_attributes(
+    client, alice, alice_org, charlie_org
+):
+    from contacts.models import AttributeDefinition
+
+    AttributeDefinition.objects.create(organization=alice_org, key="shoe_size", label="Shoe size", type="number")
+    AttributeDefinition.objects.create(organization=charlie_org, key="theirs", label="Theirs", type="text")
+    alice_org.portal_editable_fields = ["language", "shoe_size"]
+    alice_org.save()
+    client.force_login(alice)
+    url = reverse("admin:contacts_organization_change", args=[alice_org.pk])
+    page = client.get(url, headers={"accept-language": "de"})
+    field = page.context["adminform"].form["portal_editable_fields"]
+    assert [(choice.data["value"], choice.data["label"]) for choice in field.subwidgets] == [
+        ("salutation", "Anrede"), ("first_name", "Vorname"), ("last_name", "Nachname"), ("phone", "Telefon"),
+        ("language", "Sprache"), ("shoe_size", "Shoe size"),
+    ]  # fmt: skip
+    assert [choice.data["value"] for choice in field.subwidgets if choice.data["selected"]] == ["language", "shoe_size"]
+    assert 'type="checkbox"' in page.text and "Benutzerdefinierte Attribute" in page.text
+    data = {"name": "Alice Org", "logo_url": "", "portal_host": "", "portal_editable_fields": ["theirs"]}
+    assert client.post(url, data).status_code == 200  # another organization's attribute is no choice
+    data["portal_editable_fields"] = []
+    assert client.post(url, data).status_code == 302
+    alice_org.refresh_from_db()
+    assert alice_org.portal_editable_fields == []
 
 
 def test_organization_users_edit_memberships_on_the_contact_page(client, bob, alice_org, charlie_org):
@@ -489,7 +516,7 @@ def test_an_organization_added_in_the_admin_answers_forgot_password(client, host
     from contacts.models import Organization
 
     client.force_login(host_admin)
-    data = {"name": "Dora Org", "slug": "dora", "logo_url": "", "portal_host": "", "portal_editable_fields": "[]"}
+    data = {"name": "Dora Org", "slug": "dora", "logo_url": "", "portal_host": "", "portal_editable_fields": []}
     assert client.post(reverse("admin:contacts_organization_add"), data).status_code == 302
     organization = Organization.objects.get(slug="dora")
     automation = Automation.objects.get(organization=organization)

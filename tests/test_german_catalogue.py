@@ -17,6 +17,13 @@ GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "n
 # The modules and templates of the pages this catalogue check covers.
 SOURCES = [
     "contacts/widgets.py",
+    "contacts/admin.py",
+    "contacts/attributes.py",
+    "contacts/templates/contacts/widgets/selection_builder.html",
+    "notifications/admin.py",
+    "notifications/editor.py",
+    "templates/admin/notifications/preparedmessage/change_form.html",
+    "templates/admin/notifications/preparedmessage/preview.html",
     "contacts/validators.py",
     "contacts/logins.py",
     "automations/admin.py",

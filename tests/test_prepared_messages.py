@@ -43,7 +43,7 @@ def test_the_contacts_language_variant_with_dynamic_text(alice_org, newsletter):
     assert 'style="color: #123456;"' in prepared.mail.html  # CSS inlined
     assert "Neu im Mai" in prepared.mail.html and "display:none" in prepared.mail.html  # preheader, hidden
     assert "Hallo Erika, Ihr Punktestand: 42." in prepared.mail.text  # text made from the HTML
-    assert prepared.from_email == "news@alice.example"
+    assert prepared.from_email == "Alice Org <news@alice.example>"  # the organization's name by default
 
 
 def test_hostile_data_is_escaped_and_cannot_reach_headers(alice_org, newsletter, smtp_server):

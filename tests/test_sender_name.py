@@ -1,5 +1,8 @@
 """Mails to contacts come from the organization, by name, in well-formed headers."""
 
+import email.header
+import email.utils
+
 import pytest
 
 from notifications.services import RenderedMail, render_mail, send_mail
@@ -38,3 +41,42 @@ def test_the_english_password_mail_starts_its_sentence_with_a_capital(alice_org)
         language="en",
     )
     assert "Hello Erika,\n\nHere is your new password for the Alice Org preference center:" in mail.text
+
+
+def test_marketing_mail_from_its_own_address_carries_the_organizations_name(alice_org, smtp_server):
+    from notifications.models import PreparedMessage, PreparedMessageVariant
+    from notifications.prepared import render_prepared
+
+    message = PreparedMessage.objects.create(organization=alice_org, name="News", from_email="news@alice.example")
+    PreparedMessageVariant.objects.create(message=message, language="en", subject="Hi", text_body="Hello")
+    contact = ContactFactory(organization=alice_org, language="en")
+    prepared = render_prepared(message, contact=contact)
+    send_mail(organization=alice_org, to=contact.email, mail=prepared.mail, from_email=prepared.from_email)
+    assert smtp_server.messages[0]["From"] == "Alice Org <news@alice.example>"
+    message.from_name = "Alice's News"
+    assert render_prepared(message, contact=contact).from_email == "Alice's News <news@alice.example>"
+
+
+def test_a_name_in_the_organizations_own_mail_settings_is_its_display_name(alice_org):
+    from notifications.mailsettings import sender
+    from notifications.models import MailSettings
+
+    MailSettings.objects.create(organization=alice_org, smtp_host="smtp.alice.example", from_name="Alice Team")
+    assert sender(alice_org, "news@alice.example") == "Alice Team <news@alice.example>"
+    MailSettings.objects.filter(organization=alice_org).update(use_host_settings=True)
+    assert sender(alice_org, "news@alice.example") == "Alice Org <news@alice.example>"
+
+
+def test_a_sendout_from_its_own_address_carries_the_organizations_name(mueller):
+    from notifications.models import PreparedMessage, PreparedMessageVariant, Sendout
+    from notifications.sendouts import render_for
+
+    message = PreparedMessage.objects.create(organization=mueller, name="News")
+    PreparedMessageVariant.objects.create(message=message, language="en", subject="Hi", text_body="Hello")
+    sendout = Sendout.objects.create(organization=mueller, name="May", message=message, from_email="news@m.example")
+    from_email = render_for(sendout, ContactFactory(organization=mueller, language="en")).from_email
+    name, address = email.utils.parseaddr(from_email)
+    assert (str(email.header.make_header(email.header.decode_header(name))), address) == (
+        "Müller & Töchter Gartenbedarf AG Zürich",
+        "news@m.example",
+    )

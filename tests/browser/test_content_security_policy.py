@@ -44,6 +44,8 @@ def test_the_admin_pages_run_under_the_policy(page, violations):
     page.goto("/admin/contacts/selection/add/")
     page.get_by_role("button", name="+ condition").click()  # the selection builder's script runs
     page.get_by_label("field", exact=True).wait_for()
+    page.goto("/admin/notifications/preparedmessage/add/")  # the message editor's script runs
+    page.locator(".placeholder-picker").first.wait_for()
     response = page.goto("/admin/automations/automation/add/")  # its inline script carries the nonce
     assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
     page.wait_for_load_state("networkidle")

@@ -4,6 +4,14 @@
   "use strict";
   const KINDS = ["field", "attribute", "tag", "group", "transaction", "block"];
   const VALUELESS = ["empty", "not_empty"];
+  const ORDERED = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "empty", "not_empty"];
+  const OPERATORS_FOR = {
+    text: ["eq", "ne", "contains", "startswith", "gt", "gte", "lt", "lte", "in", "empty", "not_empty"],
+    number: ORDERED,
+    date: ORDERED,
+    choice: ["eq", "ne", "in", "empty", "not_empty"],
+    boolean: ["eq", "ne", "empty", "not_empty"],
+  };
 
   function el(tag, props, children) {
     const node = document.createElement(tag);
@@ -35,6 +43,17 @@
     const n = Number(text);
     return text !== "" && !Number.isNaN(n) && /^-?[\d.]+$/.test(text.trim()) ? n : text;
   }
+  // The type of the value a condition compares with: an attribute's own type, a date for
+  // created_at, text for the other contact fields.
+  function valueType(kind, c, attribute) {
+    if (c.op === "in") return "list";
+    if (kind === "attribute") return (attribute || {}).type || "text";
+    return c.field === "created_at" ? "date" : "text";
+  }
+  function csrfToken() {
+    const field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
 
   function Builder(root) {
     const textarea = document.getElementById(root.dataset.target);
@@ -47,7 +66,70 @@
     state.match = state.match || "all";
     state.conditions = state.conditions || [];
 
-    function save() { textarea.value = JSON.stringify(state, null, 2); }
+    const countUrl = root.dataset.countUrl;
+    const countOut = root.querySelector(".selection-count");
+    const countError = root.querySelector(".selection-count-error");
+    let countTimer = null;
+    let countAsked = 0;
+
+    // The live count: asked 400 ms after the last change; an older answer arriving late is ignored.
+    function scheduleCount() {
+      if (!countUrl) return;
+      clearTimeout(countTimer);
+      countTimer = setTimeout(count, 400);
+    }
+    async function count() {
+      const asked = ++countAsked;
+      countOut.textContent = L.counting;
+      const body = { definition: state };
+      const organization = document.getElementById("id_organization");
+      if (organization) body.organization = organization.value;
+      let shown = "—", error = "";
+      try {
+        const response = await fetch(countUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify(body),
+        });
+        const data = await response.json();
+        if (response.ok) shown = String(data.count);
+        else error = (data.errors || []).join(" ");
+      } catch (e) {
+        error = String(e);
+      }
+      if (asked !== countAsked) return;
+      countOut.textContent = shown;
+      countError.textContent = error;
+    }
+
+    function save() { textarea.value = JSON.stringify(state, null, 2); scheduleCount(); }
+
+    // The input of a condition's value, typed after what it compares with.
+    function valueInput(c, type, attribute) {
+      const set = (value) => { if (value === "" || value === null || Number.isNaN(value)) delete c.value; else c.value = value; save(); };
+      if (type === "boolean" || type === "choice") {
+        const choices = type === "boolean" ? [[true, L.yes], [false, L.no]] : attribute.choices.map((x) => [x, x]);
+        if (!choices.some(([v]) => v === c.value) && choices.length) c.value = choices[0][0];
+        const s = select(choices, c.value, I.value);
+        s.onchange = () => set(type === "boolean" ? s.value === "true" : s.value);
+        return s;
+      }
+      const shown = Array.isArray(c.value) ? c.value.join(", ") : c.value;
+      const i = input(shown, I.value, type === "number" ? "number" : type === "date" ? "date" : "text");
+      if (type === "number") i.step = "any";
+      const read = () => {
+        if (type === "list") {
+          const items = parseValue(i.value, "in");
+          const numbers = attribute && attribute.type === "number" && items.every((x) => x !== "" && !Number.isNaN(Number(x)));
+          return numbers ? items.map(Number) : items;
+        }
+        if (type === "number") return i.value === "" ? "" : Number(i.value);
+        return i.value;
+      };
+      i.oninput = i.onchange = () => set(read());
+      return i;
+    }
 
     function conditionRow(list, index, depth) {
       const c = list[index];
@@ -72,14 +154,23 @@
         const name = kind === "field"
           ? select(options.fields, c.field, I.field)
           : select(options.attributes.map((a) => [a.key, a.label]), c.attribute, I.attribute);
-        row.append(bind(name, kind));
-        const op = select(options.operators, c.op || "eq", I.operator);
-        op.onchange = () => { c.op = op.value; if (VALUELESS.includes(op.value)) delete c.value; render(); };
+        // Another field or attribute compares with another type of value: start afresh.
+        name.onchange = () => { c[kind] = name.value; delete c.value; render(); };
+        row.append(name);
+        const attribute = options.attributes.find((a) => a.key === c.attribute);
+        // Only the operators that make sense for the type ("contains" is for text).
+        const allowed = OPERATORS_FOR[valueType(kind, { ...c, op: "eq" }, attribute)] || OPERATORS_FOR.text;
+        if (c.op && !allowed.includes(c.op)) { c.op = "eq"; delete c.value; }
+        const op = select(options.operators.filter(([key]) => allowed.includes(key)), c.op || "eq", I.operator);
+        op.onchange = () => {
+          const wasList = c.op === "in";
+          c.op = op.value;
+          if (VALUELESS.includes(op.value) || wasList !== (op.value === "in")) delete c.value;
+          render();
+        };
         row.append(op);
         if (!VALUELESS.includes(c.op)) {
-          const v = input(Array.isArray(c.value) ? c.value.join(", ") : c.value, I.value);
-          v.onchange = () => { c.value = kind === "attribute" || c.op === "in" ? parseValue(v.value, c.op) : v.value; save(); };
-          row.append(v);
+          row.append(valueInput(c, valueType(kind, c, attribute), attribute));
         }
       } else if (kind === "tag") {
         row.append(bind(options.tags.length ? select(options.tags, c.tag, I.tag) : input(c.tag, I.tag), "tag"));
@@ -133,7 +224,9 @@
     }
 
     function render() { ui.replaceChildren(blockUi(state, 0)); save(); }
-    textarea.addEventListener("change", () => { try { state = JSON.parse(textarea.value); ui.replaceChildren(blockUi(state, 0)); } catch (e) { /* keep typing */ } });
+    textarea.addEventListener("change", () => { try { state = JSON.parse(textarea.value); ui.replaceChildren(blockUi(state, 0)); scheduleCount(); } catch (e) { /* keep typing */ } });
+    const organization = document.getElementById("id_organization");
+    if (organization) organization.addEventListener("change", scheduleCount);
     render();
   }
 
