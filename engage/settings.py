@@ -63,6 +63,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # The admin's theme (sidebar, cards, filters, import/export forms): before Django's admin,
+    # whose templates it overrides.
+    "unfold.apps.BasicAppConfig",  # the site stays ours (ops/admin_site.py)
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     "ops.adminconfig.EngageAdminConfig",  # Django's admin, with the dashboard (ops/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
