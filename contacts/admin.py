@@ -3,7 +3,6 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
+from unfold.contrib.import_export.forms import SelectableFieldsExportForm
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from contacts import gdpr, imports, services
 from contacts.attributes import clean_attributes
@@ -37,7 +38,7 @@ from contacts.suppression import normalize
 from contacts.tenancy import (
     OrganizationScopedAdmin,
     ReadOnlyScopedAdmin,
-    ScopedInlineMixin,
+    ScopedTabularInline,
     is_host_admin,
     is_organization_admin,
     organization_of,
@@ -120,8 +121,8 @@ def fire_manual_events(modeladmin, request: HttpRequest, queryset) -> None:
     )
 
 
-class SystemUserCreationForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+class SystemUserCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email", "role", "organization"]
 
@@ -129,7 +130,9 @@ class SystemUserCreationForm(AdminUserCreationForm):
 @admin.register(User)
 class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
     admins_only = True
+    form = UserChangeForm
     add_form = SystemUserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = ["username", "email", "first_name", "last_name", "organization", "role", "is_active"]
     list_filter = ["organization", "role", "is_active", "is_superuser"]
     actions = [fire_manual_events]
@@ -188,7 +191,7 @@ class ContactForm(forms.ModelForm):
         return cleaned
 
 
-class MembershipInline(ScopedInlineMixin, admin.TabularInline):
+class MembershipInline(ScopedTabularInline):
     model = Membership
     extra = 0
     fields = ["group", "state", "reason", "changed_at"]
@@ -202,7 +205,7 @@ class MembershipInline(ScopedInlineMixin, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TransactionInline(ScopedInlineMixin, admin.TabularInline):
+class TransactionInline(ScopedTabularInline):
     """The contact's timeline, newest first."""
 
     model = Transaction
@@ -268,6 +271,7 @@ def history_page(request: HttpRequest) -> int:
 class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     form = ContactForm
     resource_classes = [ContactResource]
+    export_form_class = SelectableFieldsExportForm
     list_display = ["email", "first_name", "last_name", "language", "has_password", "created_at"]
     list_filter = ["organization", "language", "tags"]
     search_fields = ["email", "first_name", "last_name", "external_ref"]
