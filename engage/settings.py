@@ -365,6 +365,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The admin's theme (unfold): the sidebar lists the site's sections (ops/admin_site.py), so
+# what a user sees there follows the same permissions as the index page.
+UNFOLD = {
+    "SITE_TITLE": "Engage",
+    "SITE_HEADER": "Engage",
+    "SITE_SYMBOL": "mail",
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": "ops.admin_site.sidebar_navigation",
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
