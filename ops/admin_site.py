@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -115,6 +118,13 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
 
 class EngageAdminSite(UnfoldAdminSite):
     index_template = "admin/ops/index.html"
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None):
+        # unfold's login form has no "next" field: without one in the address, the form posts
+        # to an address that names the dashboard (not Django's /accounts/profile/).
+        if REDIRECT_FIELD_NAME not in request.GET:
+            extra_context = {"app_path": f"{request.path}?{urlencode({REDIRECT_FIELD_NAME: reverse('admin:index')})}"}
+        return super().login(request, extra_context)
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         app_list = super().get_app_list(request, app_label)
