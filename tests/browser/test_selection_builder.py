@@ -47,5 +47,6 @@ def test_marketer_builds_a_selection_from_rows(page, live_server):
         "match": "all",
         "conditions": [{"field": "language", "op": "eq", "value": "de"}, {"tag": "customer"}],
     }
-    assert page.locator(".field-current_count .readonly").inner_text() == "1"
+    current_count = page.locator(".field-row", has=page.get_by_text("Contacts matching now", exact=True))
+    assert current_count.locator(".readonly").inner_text() == "1"
     assert errors == []
