@@ -1,5 +1,6 @@
 """Selections: each kind of condition, all/any, one nested level, one query."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -164,7 +165,7 @@ def test_admin_shows_the_count_and_refuses_broken_definitions(client, alice, peo
     selection = Selection.objects.get(name="German")
     page = client.get(f"/admin/contacts/selection/{selection.pk}/change/")
     assert "contacts matching now" in page.text.lower()
-    assert '<div class="readonly">2</div>' in page.text
+    assert re.search(r'<div class="readonly[^"]*">2</div>', page.text)
 
 
 @pytest.mark.parametrize(
