@@ -3,7 +3,6 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,6 +14,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
+from unfold.contrib.import_export.forms import SelectableFieldsExportForm
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from contacts import gdpr, imports, services
 from contacts.attributes import clean_attributes, definitions_of, form_field, form_initial
@@ -39,7 +40,7 @@ from contacts.suppression import normalize
 from contacts.tenancy import (
     OrganizationScopedAdmin,
     ReadOnlyScopedAdmin,
-    ScopedInlineMixin,
+    ScopedTabularInline,
     is_host_admin,
     is_organization_admin,
     organization_of,
@@ -130,8 +131,8 @@ def fire_manual_events(modeladmin, request: HttpRequest, queryset) -> None:
     )
 
 
-class SystemUserCreationForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+class SystemUserCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email", "role", "organization"]
 
@@ -139,7 +140,9 @@ class SystemUserCreationForm(AdminUserCreationForm):
 @admin.register(User)
 class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
     admins_only = True
+    form = UserChangeForm
     add_form = SystemUserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = ["username", "email", "first_name", "last_name", "organization", "role", "is_active"]
     list_filter = ["organization", "role", "is_active", "is_superuser"]
     actions = [fire_manual_events]
@@ -244,7 +247,7 @@ def contact_form_for(organization: Organization | None) -> type[ContactForm]:
     return type("ContactForm", (ContactForm,), {**fields, "Meta": meta, "attribute_definitions": definitions})
 
 
-class MembershipInline(ScopedInlineMixin, admin.TabularInline):
+class MembershipInline(ScopedTabularInline):
     model = Membership
     extra = 0
     fields = ["group", "state", "reason", "changed_at"]
@@ -258,7 +261,7 @@ class MembershipInline(ScopedInlineMixin, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TransactionInline(ScopedInlineMixin, admin.TabularInline):
+class TransactionInline(ScopedTabularInline):
     """The contact's timeline, newest first."""
 
     model = Transaction
@@ -324,6 +327,7 @@ def history_page(request: HttpRequest) -> int:
 class ContactAdmin(ExportActionMixin, OrganizationScopedAdmin):
     form = ContactForm
     resource_classes = [ContactResource]
+    export_form_class = SelectableFieldsExportForm
     list_display = ["email", "first_name", "last_name", "language", "has_password", "created_at"]
     list_filter = ["organization", "language", "tags"]
     search_fields = ["email", "first_name", "last_name", "external_ref"]

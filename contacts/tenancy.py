@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views import main
 from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, HttpRequest
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.views import ChangeList as UnfoldChangeList
 
 from contacts.models import Organization, User
 
@@ -75,7 +76,7 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to=limit)
 
 
-class ChangeList(main.ChangeList):
+class ChangeList(UnfoldChangeList):
     """Refuses a date drill-down to a year the database cannot store in UTC (the admin's
     "invalid lookup" page instead of a crash)."""
 
@@ -87,8 +88,8 @@ class ChangeList(main.ChangeList):
         return super().get_filters(request)
 
 
-class OrganizationScopedAdmin(admin.ModelAdmin):
-    """Base for every admin of an organization-owned model."""
+class OrganizationScopedAdmin(ModelAdmin):
+    """Base for every admin of an organization-owned model (on the admin theme's ModelAdmin)."""
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return ChangeList
@@ -240,3 +241,31 @@ class ScopedInlineMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return is_member(request)
+
+
+class ScopedTabularInline(ScopedInlineMixin, TabularInline):
+    """The base of every editable inline shown as a table."""
+
+
+class ScopedStackedInline(ScopedInlineMixin, StackedInline):
+    """The base of every editable inline shown as stacked forms."""
+
+
+class ReadOnlyInline(TabularInline):
+    """Records the system wrote, shown on their parent's page: members look, nobody edits."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_member(request)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

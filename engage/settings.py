@@ -63,6 +63,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # The admin's theme (sidebar, cards, filters, import/export forms): before Django's admin,
+    # whose templates it overrides.
+    "unfold.apps.BasicAppConfig",  # the site stays ours (ops/admin_site.py)
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     "ops.adminconfig.EngageAdminConfig",  # Django's admin, with the dashboard (ops/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -358,6 +363,19 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+
+# The admin's theme (unfold): the sidebar lists the site's sections (ops/admin_site.py), so
+# what a user sees there follows the same permissions as the index page.
+UNFOLD = {
+    "SITE_TITLE": "Engage",
+    "SITE_HEADER": "Engage",
+    "SITE_SYMBOL": "mail",
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": "ops.admin_site.sidebar_navigation",
+    },
 }
 
 LOGGING = {

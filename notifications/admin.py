@@ -16,10 +16,10 @@ from contacts.models import Contact, Organization
 from contacts.selectors import organization_by_id
 from contacts.tenancy import (
     OrganizationScopedAdmin,
+    ReadOnlyInline,
     ReadOnlyScopedAdmin,
-    ScopedInlineMixin,
+    ScopedStackedInline,
     is_host_admin,
-    is_member,
     organization_of,
     organization_of_form,
 )
@@ -41,26 +41,6 @@ from notifications.models import (
 )
 from notifications.prepared import check_variant, render_prepared
 from notifications.services import send_mail, send_test_mail
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Records the system wrote, shown on their parent's page: members look, nobody edits."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_member(request)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class TrackingEventInline(ReadOnlyInline):
@@ -276,7 +256,7 @@ class VariantForm(forms.ModelForm):
         return cleaned
 
 
-class VariantInline(ScopedInlineMixin, admin.StackedInline):
+class VariantInline(ScopedStackedInline):
     model = PreparedMessageVariant
     form = VariantForm
     extra = 0

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from unfold.sites import UnfoldAdminSite
 
 from contacts.models import Organization
 from contacts.tenancy import is_host_admin, is_member, organization_of
@@ -78,8 +83,48 @@ def grouped(app_list: list[dict]) -> list[dict]:
     return sections
 
 
-class EngageAdminSite(admin.AdminSite):
+# The sidebar's icon of each section's pages (Material Symbols names).
+SECTION_ICONS = {
+    "audience": "group",
+    "messages": "mail",
+    "automations": "bolt",
+    "integrations": "cable",
+    "settings": "settings",
+    "host": "dns",
+}
+
+
+def sidebar_navigation(request: HttpRequest) -> list[dict]:
+    """The sidebar: the dashboard, then the sections of the site's own app list, so that it
+    shows exactly the pages this user may open (and the host's only to host administrators)."""
+    dashboard = {"title": _("Dashboard"), "icon": "dashboard", "link": reverse("admin:index")}
+    sections = [
+        {
+            "title": section["name"],
+            "items": [
+                {
+                    "title": model["name"],
+                    "icon": SECTION_ICONS.get(section["app_label"], "table_rows"),
+                    "link": model["admin_url"],
+                }
+                for model in section["models"]
+                if model.get("admin_url")
+            ],
+        }
+        for section in admin.site.get_app_list(request)
+    ]
+    return [{"items": [dashboard]}, *sections]
+
+
+class EngageAdminSite(UnfoldAdminSite):
     index_template = "admin/ops/index.html"
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None):
+        # unfold's login form has no "next" field: without one in the address, the form posts
+        # to an address that names the dashboard (not Django's /accounts/profile/).
+        if REDIRECT_FIELD_NAME not in request.GET:
+            extra_context = {"app_path": f"{request.path}?{urlencode({REDIRECT_FIELD_NAME: reverse('admin:index')})}"}
+        return super().login(request, extra_context)
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         app_list = super().get_app_list(request, app_label)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.admin import ContactAdmin
 from contacts.models import AttributeDefinition, Contact
-from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin, ScopedInlineMixin, organization_of
+from contacts.tenancy import OrganizationScopedAdmin, ReadOnlyScopedAdmin, ScopedTabularInline, organization_of
 from engage import crypto
 from engage.errors import PermanentError, TransientError
 from integrations.activecampaign import services
@@ -111,7 +111,7 @@ class ListMappingForm(forms.ModelForm):
         )
 
 
-class FieldMappingInline(ScopedInlineMixin, admin.TabularInline):
+class FieldMappingInline(ScopedTabularInline):
     model = FieldMapping
     form = FieldMappingForm
     extra = 0
@@ -120,7 +120,7 @@ class FieldMappingInline(ScopedInlineMixin, admin.TabularInline):
         return _with_form_kwargs(super().get_formset(request, obj, **kwargs), connection=obj)
 
 
-class ListMappingInline(ScopedInlineMixin, admin.TabularInline):
+class ListMappingInline(ScopedTabularInline):
     model = ListMapping
     form = ListMappingForm
     extra = 0

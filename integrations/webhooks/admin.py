@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contacts.tenancy import OrganizationScopedAdmin, ScopedInlineMixin
+from contacts.tenancy import OrganizationScopedAdmin, ScopedTabularInline
 from integrations.common.admin import copyable_url
 from integrations.webhooks import services
 from integrations.webhooks.models import WebhookEndpoint, WebhookSecret
@@ -17,7 +17,7 @@ from integrations.webhooks.models import WebhookEndpoint, WebhookSecret
 WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{16,}={0,2}$")
 
 
-class WebhookSecretInline(ScopedInlineMixin, admin.TabularInline):
+class WebhookSecretInline(ScopedTabularInline):
     model = WebhookSecret
     fields = ["hint", "created_at"]
     readonly_fields = fields

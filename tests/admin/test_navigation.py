@@ -47,3 +47,19 @@ def test_a_model_the_list_does_not_name_goes_to_its_apps_section():
         ("integrations", ["SomethingNew"]),
         ("host", ["Schedule"]),
     ]
+
+
+def test_the_sidebar_lists_the_same_sections_and_only_pages_the_user_may_open(client, bob):
+    client.force_login(bob)
+    sidebar = client.get("/admin/").context["sidebar_navigation"]
+    titles = [str(group.get("title", "")) for group in sidebar]
+    assert titles[1:5] == ["Audience", "Messages", "Automations", "Integrations"] and "Host" not in titles
+    links = [item["link"] for group in sidebar for item in group["items"]]
+    assert "/admin/contacts/contact/" in links and not any(link.startswith("/admin/django_q/") for link in links)
+
+
+def test_the_sidebar_of_a_host_administrator_ends_with_the_hosts_section(client, host_admin):
+    client.force_login(host_admin)
+    sidebar = client.get("/admin/").context["sidebar_navigation"]
+    assert str(sidebar[-1]["title"]) == "Host"
+    assert any(item["link"].startswith("/admin/django_q/") for item in sidebar[-1]["items"])

@@ -103,6 +103,6 @@ def test_switching_on_a_second_password_automation_warns(page, bob):
     page.goto("/admin/automations/automation/")
     page.locator(f'input[name="_selected_action"][value="{second.pk}"]').check()
     page.locator('select[name="action"]').select_option("activate_selected")
-    page.get_by_role("button", name="Go").click()
+    page.get_by_role("button", name="Run").click()
     page.get_by_text("“New welcome” sends a new password on the same event as “Welcome”").wait_for()
     assert page.locator(".password-conflict").count() == 2
