@@ -139,6 +139,7 @@ class SendoutAdmin(OrganizationScopedAdmin):
             path("<int:object_id>/test/", view("test"), name="notifications_sendout_test"),
             path("<int:object_id>/report/", view("report"), name="notifications_sendout_report"),
             path("<int:object_id>/report.json", view("report_json"), name="notifications_sendout_report_json"),
+            path("<int:object_id>/report-chart/", view("report_chart"), name="notifications_sendout_report_chart"),
             path("<int:object_id>/report.csv", view("report_csv"), name="notifications_sendout_report_csv"),
             *super().get_urls(),
         ]
@@ -215,9 +216,16 @@ class SendoutAdmin(OrganizationScopedAdmin):
 
     def report_view(self, request: HttpRequest, object_id: int):
         sendout = self.get_object(request, str(object_id))
-        report = _shown(sendout_report(sendout).as_dict())
-        context = self._context(request, sendout, _("Report"), report=report, labels=COUNT_LABELS)
+        reader = sendout_report(sendout)
+        report = _shown(reader.as_dict())
+        context = self._context(request, sendout, _("Report"), report=report, labels=COUNT_LABELS, chart=reader.chart())
         return TemplateResponse(request, "admin/notifications/sendout/report.html", context)
+
+    def report_chart_view(self, request: HttpRequest, object_id: int):
+        """The chart of opens and clicks alone, for the report page to swap in while it sends."""
+        sendout = self.get_object(request, str(object_id))
+        context = {"chart": sendout_report(sendout).chart()}
+        return TemplateResponse(request, "admin/notifications/sendout/_timeline_chart.html", context)
 
     def report_json_view(self, request: HttpRequest, object_id: int):
         sendout = self.get_object(request, str(object_id))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from contacts.models import Suppression
 from notifications import sendout_ab
 from notifications.models import OutboundMessage, Sendout, SendoutRecipient, TrackingEvent
+from notifications.report_chart import Chart, HourCount, chart_of
 
 Status = OutboundMessage.Status
 ACCEPTED = [Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED, Status.BOUNCED, Status.COMPLAINED]
@@ -95,8 +96,8 @@ class SendoutReport:
             .values_list("error", "n")[:20]
         )
 
-    def timeline(self) -> list[dict[str, Any]]:
-        """Opens and clicks per hour."""
+    def hours(self) -> list[HourCount]:
+        """Opens and clicks per hour (in the current time zone), the hours with any."""
         rows = (
             self._events()
             .filter(event_type__in=["opened", "clicked"])
@@ -105,10 +106,17 @@ class SendoutReport:
             .annotate(n=models.Count("pk"))
             .order_by("hour")
         )
-        hours: dict[datetime, dict[str, Any]] = {}
+        counts: dict[datetime, dict[str, int]] = {}
         for hour, kind, n in rows:
-            hours.setdefault(hour, {"hour": hour.isoformat(), "opened": 0, "clicked": 0})[kind] = n
-        return list(hours.values())
+            counts.setdefault(hour, {"opened": 0, "clicked": 0})[kind] = n
+        return [HourCount(hour=hour, **n) for hour, n in counts.items()]
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """Opens and clicks per hour."""
+        return [{"hour": h.hour.isoformat(), "opened": h.opened, "clicked": h.clicked} for h in self.hours()]
+
+    def chart(self) -> Chart | None:
+        return chart_of(self.hours())
 
     def progress(self, counts: dict[str, int] | None = None) -> dict[str, Any]:
         """Share done, mails per second so far, and when the rest is expected to have left."""

@@ -3,7 +3,9 @@ docs need: Chromium reports no violation while they are used."""
 
 import pytest
 
+from notifications.models import Sendout
 from tests.factories import ContactFactory, OrganizationFactory, UserFactory
+from tests.sendouts.conftest import make_group, make_sendout
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"
@@ -49,6 +51,11 @@ def test_the_admin_pages_run_under_the_policy(page, violations):
     response = page.goto("/admin/automations/automation/add/")  # its inline script carries the nonce
     assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
     page.wait_for_load_state("networkidle")
+    sendout = make_sendout(organization, [make_group(organization, 2)])
+    Sendout.objects.filter(pk=sendout.pk).update(status=Sendout.Status.SENDING)
+    page.goto(f"/admin/notifications/sendout/{sendout.pk}/report/")  # its script polls and redraws the chart
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)
     assert violations == []
 
 

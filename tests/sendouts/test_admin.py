@@ -96,7 +96,7 @@ def test_schedule_takes_the_wall_clock_of_the_chosen_time_zone(client, bob, draf
     assert draft.time_zone == "America/New_York"
 
 
-@pytest.mark.parametrize("name", ["preview", "report", "report_json", "report_csv", "schedule"])
+@pytest.mark.parametrize("name", ["preview", "report", "report_json", "report_chart", "report_csv", "schedule"])
 def test_charlie_gets_404_for_alices_sendout_pages(client, charlie, draft, name):
     client.force_login(charlie)
     assert client.get(url(name, draft)).status_code == 404
