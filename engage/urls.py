@@ -17,7 +17,7 @@ def no_favicon(request: HttpRequest) -> HttpResponse:
 
 admin.site.site_header = "Engage"
 admin.site.site_title = "Engage"
-admin.site.index_title = _("Configuration")
+admin.site.index_title = _("Dashboard")
 
 # Under /api/ and /oauth/ a server error is a JSON problem document, elsewhere Django's page.
 handler500 = "api.middleware.server_error"

@@ -28,7 +28,7 @@ def log_in_to_admin(page) -> None:
     page.get_by_label("Username").fill("bob")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_text("Configuration").first.wait_for()
+    page.get_by_text("Dashboard").first.wait_for()
 
 
 def test_the_admin_pages_run_under_the_policy(page, violations):
