@@ -29,6 +29,7 @@ import logging
 import time
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from email.utils import make_msgid
@@ -74,8 +75,12 @@ OUTSTANDING = (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING)
 def audience(sendout: Sendout) -> models.QuerySet[Contact]:
     """Contacts who receive the mail of one of the sendout's groups, narrowed by its
     selection; evaluated now."""
-    members = Membership.objects.filter(group__in=sendout.groups.all(), state__in=RECEIVING).values("contact_id")
-    contacts = Contact.objects.filter(organization_id=sendout.organization_id, pk__in=members)
+    # EXISTS looks each contact up by (group, contact); with IN, PostgreSQL may scan all the
+    # group's members for each contact when its statistics still miss a fresh import.
+    member = Membership.objects.filter(
+        contact_id=models.OuterRef("pk"), group__in=sendout.groups.all(), state__in=RECEIVING
+    )
+    contacts = Contact.objects.filter(models.Exists(member), organization_id=sendout.organization_id)
     if sendout.selection_id is not None:
         contacts = contacts.filter(compile_definition(sendout.organization, sendout.selection.definition))
     return contacts
@@ -386,32 +391,32 @@ def fan_out_batch(sendout: Sendout, *, size: int = FAN_OUT_BATCH, send_here: boo
     pending = SendoutRecipient.objects.filter(sendout=sendout, status=SendoutRecipient.Status.PENDING)
     if sendout_ab.waiting_for_winner(sendout):
         pending = pending.filter(variant__in=sendout_ab.SAMPLE)  # the rest waits for the winner
+    rows = list(pending.select_related("contact").order_by("pk")[:size])
+    if not rows:
+        return 0
+    for row in rows:
+        row.contact.organization = sendout.organization  # one object, not one per row
+    # Rendered before the transaction: on SQLite a transaction holds the write lock, which
+    # the senders need to record their mails as sent.
+    batch = _render_batch(sendout, rows)
     with transaction.atomic():
-        picked = list(pending.order_by("pk").values_list("pk", flat=True)[:size])
-        if not picked:
-            return 0
         mine = uuid.uuid4()
         # Checked again by the UPDATE: rows another worker took meanwhile are not matched.
-        SendoutRecipient.objects.filter(pk__in=picked, status=SendoutRecipient.Status.PENDING).update(
-            status=SendoutRecipient.Status.QUEUED, claim_token=mine
-        )
-        rows = list(
-            SendoutRecipient.objects.filter(claim_token=mine, status=SendoutRecipient.Status.QUEUED)
-            .select_related("contact")
-            .order_by("pk")
-        )
-        for row in rows:
-            row.contact.organization = sendout.organization  # one object, not one per row
-        queued = _queue_mails(sendout, rows)
+        taken = SendoutRecipient.objects.filter(
+            pk__in=[row.pk for row in rows], status=SendoutRecipient.Status.PENDING
+        ).update(status=SendoutRecipient.Status.QUEUED, claim_token=mine)
+        if taken < len(rows):
+            batch = batch.only(set(SendoutRecipient.objects.filter(claim_token=mine).values_list("pk", flat=True)))
+        queued = _queue_mails(batch)
         # The outbox takes the mails once they are committed; should this process die
         # first, or a worker not get them, the dispatcher's sweep sends them.
         if send_here:
             transaction.on_commit(lambda: _send_here(queued))
-            return len(picked)
+            return len(rows)
         for start in range(0, len(queued), SEND_CHUNK):
             chunk = queued[start : start + SEND_CHUNK]
             transaction.on_commit(lambda chunk=chunk: hand_to_worker(chunk))
-    return len(picked)
+    return len(rows)
 
 
 def _send_here(ids: list[int]) -> None:
@@ -422,9 +427,24 @@ def _send_here(ids: list[int]) -> None:
         logger.exception("Could not send mails %s; the dispatcher will", ids[:10])
 
 
-def _queue_mails(sendout: Sendout, rows: list[SendoutRecipient]) -> list[int]:
-    """Render and queue the rows' mails; rows no longer receiving, or suppressed since the
-    sendout started, get none. Returns the ids of the queued mails."""
+@dataclass
+class _Batch:
+    """A fan-out batch, rendered: the mail of each recipient row that gets one, and the rows
+    that get none (no longer receiving, or suppressed since the sendout started)."""
+
+    mails: dict[int, OutboundMessage]
+    skipped: list[int]
+    held: list[int]
+
+    def only(self, rows: set[int]) -> _Batch:
+        return _Batch(
+            {pk: mail for pk, mail in self.mails.items() if pk in rows},
+            [pk for pk in self.skipped if pk in rows],
+            [pk for pk in self.held if pk in rows],
+        )
+
+
+def _render_batch(sendout: Sendout, rows: list[SendoutRecipient]) -> _Batch:
     contact_ids = [row.contact_id for row in rows]
     addresses = {row.pk: normalize(row.contact.email) for row in rows}
     receiving = set(
@@ -440,40 +460,42 @@ def _queue_mails(sendout: Sendout, rows: list[SendoutRecipient]) -> list[int]:
     default_from = memo.remembered(
         ("default-from", sendout.organization_id), lambda: mailsettings.default_from(sendout.organization)
     )
-    now, mails, sending = timezone.now(), [], []
-    skipped, held = [], []
+    now, batch = timezone.now(), _Batch({}, [], [])
     for row in rows:
         if row.contact_id not in receiving:
-            skipped.append(row.pk)
+            batch.skipped.append(row.pk)
         elif addresses[row.pk] in suppressed:
-            held.append(row.pk)
+            batch.held.append(row.pk)
         else:
             prepared = render_for(sendout, row.contact, subject=sendout_ab.subject_for(sendout, row))
             from_email = prepared.from_email or default_from
-            mails.append(
-                OutboundMessage(
-                    organization_id=sendout.organization_id,
-                    contact_id=row.contact_id,
-                    from_email=from_email,
-                    recipient=row.contact.email,
-                    subject=prepared.mail.subject,
-                    text_body=prepared.mail.text,
-                    html_body=prepared.mail.html,
-                    headers=prepared.headers,
-                    status=OutboundMessage.Status.QUEUED,
-                    message_id=make_msgid(domain=_domain_of(from_email)),
-                    next_attempt_at=now,
-                )
+            batch.mails[row.pk] = OutboundMessage(
+                organization_id=sendout.organization_id,
+                contact_id=row.contact_id,
+                from_email=from_email,
+                recipient=row.contact.email,
+                subject=prepared.mail.subject,
+                text_body=prepared.mail.text,
+                html_body=prepared.mail.html,
+                headers=prepared.headers,
+                status=OutboundMessage.Status.QUEUED,
+                message_id=make_msgid(domain=_domain_of(from_email)),
+                next_attempt_at=now,
             )
-            sending.append(row)
-    OutboundMessage.objects.bulk_create(mails)
-    ids = [mail.pk for mail in mails]
+    return batch
+
+
+def _queue_mails(batch: _Batch) -> list[int]:
+    """Write the batch's mails to the outbox and link each row to its mail; returns the ids
+    of the queued mails."""
+    OutboundMessage.objects.bulk_create(batch.mails.values())
+    ids = [mail.pk for mail in batch.mails.values()]
     # One UPDATE links each row to its mail (bulk_update's CASE of 500 branches costs more
     # to build than the rendering).
     own_mail = OutboundMessage.objects.filter(pk__in=ids, contact_id=models.OuterRef("contact_id")).values("pk")[:1]
-    SendoutRecipient.objects.filter(pk__in=[row.pk for row in sending]).update(message=models.Subquery(own_mail))
-    SendoutRecipient.objects.filter(pk__in=skipped).update(status=SendoutRecipient.Status.SKIPPED)
-    SendoutRecipient.objects.filter(pk__in=held).update(status=SendoutRecipient.Status.SUPPRESSED)
+    SendoutRecipient.objects.filter(pk__in=list(batch.mails)).update(message=models.Subquery(own_mail))
+    SendoutRecipient.objects.filter(pk__in=batch.skipped).update(status=SendoutRecipient.Status.SKIPPED)
+    SendoutRecipient.objects.filter(pk__in=batch.held).update(status=SendoutRecipient.Status.SUPPRESSED)
     return ids
 
 
