@@ -75,11 +75,10 @@ OUTSTANDING = (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING)
 def audience(sendout: Sendout) -> models.QuerySet[Contact]:
     """Contacts who receive the mail of one of the sendout's groups, narrowed by its
     selection; evaluated now."""
-    # EXISTS looks each contact up by (group, contact); with IN, PostgreSQL may scan all the
-    # group's members for each contact when its statistics still miss a fresh import.
-    member = Membership.objects.filter(
-        contact_id=models.OuterRef("pk"), group__in=sendout.groups.all(), state__in=RECEIVING
-    )
+    # The group ids as values, not a subquery: PostgreSQL, whose statistics may still miss
+    # a fresh import, could otherwise scan all the groups' members again for each contact.
+    groups = list(sendout.groups.values_list("pk", flat=True))
+    member = Membership.objects.filter(contact_id=models.OuterRef("pk"), group_id__in=groups, state__in=RECEIVING)
     contacts = Contact.objects.filter(models.Exists(member), organization_id=sendout.organization_id)
     if sendout.selection_id is not None:
         contacts = contacts.filter(compile_definition(sendout.organization, sendout.selection.definition))
