@@ -8,19 +8,21 @@ to another one. `SendoutRecipient` holds one row per contact, unique per sendout
 1. *resolve*: the audience is copied into the table in keyset-paginated batches with
    INSERT … SELECT … ON CONFLICT DO NOTHING; a resolve interrupted half-way resumes after
    the highest contact id already there, and the constraint drops what was copied twice.
-2. *fan out*, in batches: pending rows are taken with a conditional UPDATE, rendered, and
-   written to the outbox with `bulk_create`, in the same transaction as the rows' move to
-   *queued*. A crash rolls back both; a second worker finds nothing pending. The outbox then
-   sends them (suppression checked again at send time, the campaign rate tier).
-
-The two interleave: the worker resolves one batch of contacts, queues the first of them
-and sends those itself at once, so the first mails leave within a second or so of *send
-now*, whatever the audience's size (an A/B test resolves everybody first, to split them).
-Later batches go to the other workers through the task queue; while that queue is long,
-the worker sends its batch itself instead, so the queue never holds more than a few
-batches and a sendout started or handed out meanwhile does not wait behind them.
+2. *fan out*, in batches: pending rows are rendered, then taken with a conditional UPDATE
+   and their mails written to the outbox with `bulk_create`, in one transaction (rows
+   another worker took meanwhile get no mail). A crash rolls back both; a second worker
+   finds nothing pending. The outbox then sends them (suppression checked again at send
+   time, the campaign rate tier).
 3. *finish*: when nothing is pending or still in the outbox, the sendout is *sent* and
    *group sendout finished* fires with the counts.
+
+Resolving and fanning out interleave: the worker resolves one batch of contacts, queues
+the first of them and sends those itself at once, so the first mails leave within a
+second or so of *send now*, whatever the audience's size (an A/B test resolves everybody
+first, to split them). Later batches go to the other workers through the task queue;
+while that queue is long, the worker sends its batch itself instead, so the queue never
+holds more than a few batches and a sendout started or handed out meanwhile does not wait
+behind them.
 """
 
 from __future__ import annotations
