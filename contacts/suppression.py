@@ -6,15 +6,21 @@ or remove one by hand. Every send checks the list first (see notifications.servi
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 
 from django.db import IntegrityError, transaction
 
 from contacts.models import Organization, Suppression
 
+# A bare address of the common characters, which parseaddr returns unchanged (and slowly).
+_PLAIN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
+
 
 def normalize(address: str) -> str:
     """The bare address in lower case: "Ann <Ann@Example.org>" → "ann@example.org"."""
+    if _PLAIN.fullmatch(address):
+        return address.lower()
     return (parseaddr(address)[1] or address).strip().lower()
 
 

@@ -5,15 +5,24 @@ paused, cancelled); a worker drives a sending sendout under a lease, like runs a
 so a worker that dies leaves a lease that runs out and the dispatcher hands the sendout
 to another one. `SendoutRecipient` holds one row per contact, unique per sendout:
 
-1. *resolve*, once: the audience is copied into the table in keyset-paginated batches
-   with `bulk_create(ignore_conflicts=True)`; a resolve interrupted half-way resumes after
+1. *resolve*: the audience is copied into the table in keyset-paginated batches with
+   INSERT … SELECT … ON CONFLICT DO NOTHING; a resolve interrupted half-way resumes after
    the highest contact id already there, and the constraint drops what was copied twice.
-2. *fan out*, in batches: pending rows are taken with a conditional UPDATE, rendered, and
-   written to the outbox with `bulk_create`, in the same transaction as the rows' move to
-   *queued*. A crash rolls back both; a second worker finds nothing pending. The outbox then
-   sends them (suppression checked again at send time, the campaign rate tier).
+2. *fan out*, in batches: pending rows are rendered, then taken with a conditional UPDATE
+   and their mails written to the outbox with `bulk_create`, in one transaction (rows
+   another worker took meanwhile get no mail). A crash rolls back both; a second worker
+   finds nothing pending. The outbox then sends them (suppression checked again at send
+   time, the campaign rate tier).
 3. *finish*: when nothing is pending or still in the outbox, the sendout is *sent* and
    *group sendout finished* fires with the counts.
+
+Resolving and fanning out interleave: the worker resolves one batch of contacts, queues
+the first of them and sends those itself at once, so the first mails leave within a
+second or so of *send now*, whatever the audience's size (an A/B test resolves everybody
+first, to split them). Later batches go to the other workers through the task queue;
+while that queue is long, the worker sends its batch itself instead, so the queue never
+holds more than a few batches and a sendout started or handed out meanwhile does not wait
+behind them.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import logging
 import time
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from email.utils import make_msgid
@@ -43,7 +53,7 @@ from engage.notes import note, sentence
 from notifications import mailsettings, sendout_ab
 from notifications.models import OutboundMessage, PreparedMessage, Sendout, SendoutRecipient
 from notifications.prepared import render_prepared
-from notifications.services import RenderedMail, _domain_of, enqueue_mail, hand_to_worker, send_mail
+from notifications.services import RenderedMail, _domain_of, deliver, enqueue_mail, hand_to_worker, send_mail
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +64,10 @@ RESOLVE_BATCH = 5000
 FAN_OUT_BATCH = 500
 # A worker's first batch is small, so that the first mails leave at once.
 FIRST_BATCH = 50
-# Mails handed to one send task (one SMTP connection).
-SEND_CHUNK = 100
+# Mails handed to one send task (sent over one SMTP connection per 50, see smtppool).
+SEND_CHUNK = 200
+# With more send tasks than this waiting in the queue, the worker sends its batch itself.
+QUEUE_AHEAD = 4
 # How often a sendout whose mails are all in the outbox is looked at again to finish it.
 FINISH_CHECK = timedelta(seconds=2)
 
@@ -69,8 +81,11 @@ OUTSTANDING = (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING)
 def audience(sendout: Sendout) -> models.QuerySet[Contact]:
     """Contacts who receive the mail of one of the sendout's groups, narrowed by its
     selection; evaluated now."""
-    members = Membership.objects.filter(group__in=sendout.groups.all(), state__in=RECEIVING).values("contact_id")
-    contacts = Contact.objects.filter(organization_id=sendout.organization_id, pk__in=members)
+    # The group ids as values, not a subquery: PostgreSQL, whose statistics may still miss
+    # a fresh import, could otherwise scan all the groups' members again for each contact.
+    groups = list(sendout.groups.values_list("pk", flat=True))
+    member = Membership.objects.filter(contact_id=models.OuterRef("pk"), group_id__in=groups, state__in=RECEIVING)
+    contacts = Contact.objects.filter(models.Exists(member), organization_id=sendout.organization_id)
     if sendout.selection_id is not None:
         contacts = contacts.filter(compile_definition(sendout.organization, sendout.selection.definition))
     return contacts
@@ -258,15 +273,16 @@ def _due(now: datetime) -> models.Q:
 
 
 def advance(token: uuid.UUID | str) -> None:
-    """Drive the sendout held under `token`: resolve its recipients once, queue their mail
-    batch by batch while it is still sending, and finish it when everything has left. A
-    worker gives it back after half the task timeout; the dispatcher hands it out again."""
+    """Drive the sendout held under `token`: resolve its recipients batch by batch, queue
+    their mail as they come while it is still sending, and finish it when everything has
+    left. A worker gives it back after half the task timeout; the dispatcher hands it out
+    again."""
     token = take_over(Sendout, token, status=Sendout.Status.SENDING)
     if token is None:
         return
     sendout = Sendout.objects.select_related("organization", "selection").get(claim_token=token)
-    if sendout.resolved_at is None:
-        resolve(sendout)
+    if sendout.ab_test and sendout.resolved_at is None:
+        resolve(sendout)  # the split needs everybody
     if sendout.ab_test and sendout.ab_decide_at is None:
         sendout_ab.split(sendout)
     deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
@@ -274,8 +290,11 @@ def advance(token: uuid.UUID | str) -> None:
     while time.monotonic() < deadline:
         if not _still_held(sendout, token):
             return  # paused, cancelled, or taken over
+        resolved = sendout.resolved_at is not None or resolve_batch(sendout)
         with memo.batch():
-            if fan_out_batch(sendout, size=size) == 0:
+            # The first batch leaves from here at once, the others through the queue.
+            here = size == FIRST_BATCH or _queue_is_long()
+            if fan_out_batch(sendout, size=size, send_here=here) == 0 and resolved:
                 if not sendout_ab.waiting_for_winner(sendout):
                     break
                 if not sendout_ab.decide(sendout):
@@ -291,6 +310,19 @@ def advance(token: uuid.UUID | str) -> None:
         _release(sendout, token, after=FINISH_CHECK)
     else:
         finish(sendout, token)
+
+
+def _queue_is_long() -> bool:
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    if Conf.SYNC:
+        return False
+    try:
+        return get_broker().queue_size() > QUEUE_AHEAD
+    except Exception:
+        logger.exception("Could not read the task queue's length")
+        return True  # sent from here, the mails do not depend on the broker
 
 
 def _still_held(sendout: Sendout, token) -> bool:
@@ -309,18 +341,29 @@ def _release(sendout: Sendout, token, *, after: timedelta) -> None:
 
 
 def resolve(sendout: Sendout) -> int:
-    """Copy the audience into the recipient table with INSERT … SELECT, RESOLVE_BATCH
-    contacts at a time in contact id order (no contact passes through Python); an
-    interrupted resolve resumes after the last id copied, and ON CONFLICT drops repeats."""
+    """Copy the whole audience into the recipient table (see resolve_batch); returns the
+    number of recipients."""
+    while not resolve_batch(sendout):
+        pass
+    return sendout.recipient_count
+
+
+def resolve_batch(sendout: Sendout) -> bool:
+    """Copy the next RESOLVE_BATCH contacts of the audience, in contact id order, into the
+    recipient table with INSERT … SELECT (no contact passes through Python); returns True
+    once everybody is there. It resumes after the highest contact id copied, whoever copied
+    it, and ON CONFLICT drops repeats."""
     last = SendoutRecipient.objects.filter(sendout=sendout).aggregate(last=models.Max("contact_id"))["last"] or 0
-    contacts = _not_suppressed(audience(sendout)).order_by("pk").values_list("pk", flat=True)
-    while True:
-        boundary = contacts.filter(pk__gt=last)[RESOLVE_BATCH - 1 : RESOLVE_BATCH].first()
-        batch = contacts.filter(pk__gt=last)
-        _insert_recipients(sendout, batch if boundary is None else batch.filter(pk__lte=boundary))
-        if boundary is None:
-            break
-        last = boundary
+    contacts = _not_suppressed(audience(sendout)).order_by("pk").values_list("pk", flat=True).filter(pk__gt=last)
+    boundary = contacts[RESOLVE_BATCH - 1 : RESOLVE_BATCH].first()
+    _insert_recipients(sendout, contacts if boundary is None else contacts.filter(pk__lte=boundary))
+    if boundary is not None:
+        return False
+    _resolved(sendout)
+    return True
+
+
+def _resolved(sendout: Sendout) -> None:
     with transaction.atomic():
         count = SendoutRecipient.objects.filter(sendout=sendout).count()
         Sendout.objects.filter(pk=sendout.pk).update(resolved_at=timezone.now(), recipient_count=count)
@@ -330,7 +373,6 @@ def resolve(sendout: Sendout) -> int:
             scope=Scope.SYSTEM, payload={"sendout": sendout.pk, "name": sendout.name, "recipients": count},
             source="sendout", external_id=f"{sendout.pk}:started",
         )  # fmt: skip
-    return count
 
 
 def _insert_recipients(sendout: Sendout, contacts: models.QuerySet) -> None:
@@ -347,39 +389,69 @@ def _insert_recipients(sendout: Sendout, contacts: models.QuerySet) -> None:
         )
 
 
-def fan_out_batch(sendout: Sendout, *, size: int = FAN_OUT_BATCH) -> int:
+def fan_out_batch(sendout: Sendout, *, size: int = FAN_OUT_BATCH, send_here: bool = False) -> int:
     """Queue the mail of the next `size` pending recipients; returns how many were taken.
-    The rows move to *queued* together with their outbox mails, in one transaction."""
+    The rows move to *queued* together with their outbox mails, in one transaction. Once
+    it commits, the mails are handed to workers, or sent from this process (`send_here`)."""
     pending = SendoutRecipient.objects.filter(sendout=sendout, status=SendoutRecipient.Status.PENDING)
     if sendout_ab.waiting_for_winner(sendout):
         pending = pending.filter(variant__in=sendout_ab.SAMPLE)  # the rest waits for the winner
+    rows = list(pending.select_related("contact").order_by("pk")[:size])
+    if not rows:
+        return 0
+    for row in rows:
+        row.contact.organization = sendout.organization  # one object, not one per row
+    # Rendered before the transaction: on SQLite a transaction holds the write lock, which
+    # the senders need to record their mails as sent.
+    batch = _render_batch(sendout, rows)
     with transaction.atomic():
-        picked = list(pending.order_by("pk").values_list("pk", flat=True)[:size])
-        if not picked:
-            return 0
         mine = uuid.uuid4()
         # Checked again by the UPDATE: rows another worker took meanwhile are not matched.
-        SendoutRecipient.objects.filter(pk__in=picked, status=SendoutRecipient.Status.PENDING).update(
-            status=SendoutRecipient.Status.QUEUED, claim_token=mine
-        )
-        rows = list(
-            SendoutRecipient.objects.filter(claim_token=mine, status=SendoutRecipient.Status.QUEUED)
-            .select_related("contact__organization")
-            .order_by("pk")
-        )
-        queued = _queue_mails(sendout, rows)
-        # The outbox takes the mails once they are committed; should a worker not get
-        # them, the dispatcher's sweep sends them.
+        taken = SendoutRecipient.objects.filter(
+            pk__in=[row.pk for row in rows], status=SendoutRecipient.Status.PENDING
+        ).update(status=SendoutRecipient.Status.QUEUED, claim_token=mine)
+        if taken < len(rows):
+            batch = batch.only(set(SendoutRecipient.objects.filter(claim_token=mine).values_list("pk", flat=True)))
+        queued = _queue_mails(batch)
+        # The outbox takes the mails once they are committed; should this process die
+        # first, or a worker not get them, the dispatcher's sweep sends them.
+        if send_here:
+            transaction.on_commit(lambda: _send_here(queued))
+            return len(rows)
         for start in range(0, len(queued), SEND_CHUNK):
             chunk = queued[start : start + SEND_CHUNK]
             transaction.on_commit(lambda chunk=chunk: hand_to_worker(chunk))
-    return len(picked)
+    return len(rows)
 
 
-def _queue_mails(sendout: Sendout, rows: list[SendoutRecipient]) -> list[int]:
-    """Render and queue the rows' mails; rows no longer receiving, or suppressed since the
-    sendout started, get none. Returns the ids of the queued mails."""
+def _send_here(ids: list[int]) -> None:
+    try:
+        deliver(ids)
+    except Exception:
+        # Claimed, they leave once their lease runs out (the dispatcher's sweep).
+        logger.exception("Could not send mails %s; the dispatcher will", ids[:10])
+
+
+@dataclass
+class _Batch:
+    """A fan-out batch, rendered: the mail of each recipient row that gets one, and the rows
+    that get none (no longer receiving, or suppressed since the sendout started)."""
+
+    mails: dict[int, OutboundMessage]
+    skipped: list[int]
+    held: list[int]
+
+    def only(self, rows: set[int]) -> _Batch:
+        return _Batch(
+            {pk: mail for pk, mail in self.mails.items() if pk in rows},
+            [pk for pk in self.skipped if pk in rows],
+            [pk for pk in self.held if pk in rows],
+        )
+
+
+def _render_batch(sendout: Sendout, rows: list[SendoutRecipient]) -> _Batch:
     contact_ids = [row.contact_id for row in rows]
+    addresses = {row.pk: normalize(row.contact.email) for row in rows}
     receiving = set(
         Membership.objects.filter(
             group__in=sendout.groups.all(), contact_id__in=contact_ids, state__in=RECEIVING
@@ -387,46 +459,48 @@ def _queue_mails(sendout: Sendout, rows: list[SendoutRecipient]) -> list[int]:
     )
     suppressed = set(
         Suppression.objects.filter(
-            organization_id=sendout.organization_id, address__in=[normalize(row.contact.email) for row in rows]
+            organization_id=sendout.organization_id, address__in=set(addresses.values())
         ).values_list("address", flat=True)
     )
     default_from = memo.remembered(
         ("default-from", sendout.organization_id), lambda: mailsettings.default_from(sendout.organization)
     )
-    now, mails, sending = timezone.now(), [], []
-    skipped, held = [], []
+    now, batch = timezone.now(), _Batch({}, [], [])
     for row in rows:
         if row.contact_id not in receiving:
-            skipped.append(row.pk)
-        elif normalize(row.contact.email) in suppressed:
-            held.append(row.pk)
+            batch.skipped.append(row.pk)
+        elif addresses[row.pk] in suppressed:
+            batch.held.append(row.pk)
         else:
             prepared = render_for(sendout, row.contact, subject=sendout_ab.subject_for(sendout, row))
             from_email = prepared.from_email or default_from
-            mails.append(
-                OutboundMessage(
-                    organization_id=sendout.organization_id,
-                    contact_id=row.contact_id,
-                    from_email=from_email,
-                    recipient=row.contact.email,
-                    subject=prepared.mail.subject,
-                    text_body=prepared.mail.text,
-                    html_body=prepared.mail.html,
-                    headers=prepared.headers,
-                    status=OutboundMessage.Status.QUEUED,
-                    message_id=make_msgid(domain=_domain_of(from_email)),
-                    next_attempt_at=now,
-                )
+            batch.mails[row.pk] = OutboundMessage(
+                organization_id=sendout.organization_id,
+                contact_id=row.contact_id,
+                from_email=from_email,
+                recipient=row.contact.email,
+                subject=prepared.mail.subject,
+                text_body=prepared.mail.text,
+                html_body=prepared.mail.html,
+                headers=prepared.headers,
+                status=OutboundMessage.Status.QUEUED,
+                message_id=make_msgid(domain=_domain_of(from_email)),
+                next_attempt_at=now,
             )
-            sending.append(row)
-    OutboundMessage.objects.bulk_create(mails)
-    ids = [mail.pk for mail in mails]
+    return batch
+
+
+def _queue_mails(batch: _Batch) -> list[int]:
+    """Write the batch's mails to the outbox and link each row to its mail; returns the ids
+    of the queued mails."""
+    OutboundMessage.objects.bulk_create(batch.mails.values())
+    ids = [mail.pk for mail in batch.mails.values()]
     # One UPDATE links each row to its mail (bulk_update's CASE of 500 branches costs more
     # to build than the rendering).
     own_mail = OutboundMessage.objects.filter(pk__in=ids, contact_id=models.OuterRef("contact_id")).values("pk")[:1]
-    SendoutRecipient.objects.filter(pk__in=[row.pk for row in sending]).update(message=models.Subquery(own_mail))
-    SendoutRecipient.objects.filter(pk__in=skipped).update(status=SendoutRecipient.Status.SKIPPED)
-    SendoutRecipient.objects.filter(pk__in=held).update(status=SendoutRecipient.Status.SUPPRESSED)
+    SendoutRecipient.objects.filter(pk__in=list(batch.mails)).update(message=models.Subquery(own_mail))
+    SendoutRecipient.objects.filter(pk__in=batch.skipped).update(status=SendoutRecipient.Status.SKIPPED)
+    SendoutRecipient.objects.filter(pk__in=batch.held).update(status=SendoutRecipient.Status.SUPPRESSED)
     return ids
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from contacts import services
 from contacts.models import Group, Membership, Suppression
-from contacts.suppression import is_suppressed, suppress, unsuppress
+from contacts.suppression import is_suppressed, normalize, suppress, unsuppress
 from contacts.tokens import make_unsubscribe_token
 from notifications.models import OutboundMessage
 from notifications.services import RenderedMail, deliver, enqueue_mail, send_mail
@@ -139,3 +139,16 @@ def test_subscribing_again_lifts_an_unsubscribe_but_not_a_bounce(erika, news, al
     suppress(organization=alice_org, address=other.email, reason=Suppression.Reason.HARD_BOUNCE)
     services.subscribe(contact=other, group=news, source="portal")
     assert is_suppressed(alice_org, other.email)
+
+
+@pytest.mark.parametrize(
+    ("address", "bare"),
+    [
+        ("Ann.Lee+news@Example.ORG", "ann.lee+news@example.org"),
+        ("Ann <Ann@Example.org>", "ann@example.org"),
+        ('"Lee, Ann" <ann@example.org>', "ann@example.org"),
+        (" ann@example.org ", "ann@example.org"),
+    ],
+)
+def test_an_address_is_compared_bare_and_in_lower_case(address, bare):
+    assert normalize(address) == bare

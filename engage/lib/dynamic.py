@@ -14,14 +14,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Template, TemplateSyntaxError
 
+from engage.lib import memo
+
 ENGINE = Engine(autoescape=False, string_if_invalid="", libraries={}, builtins=["django.template.defaultfilters"])
 
 
 def compiled(text: str) -> Template:
     """The template of `text`: a batch renders the same texts for every contact, so short
-    ones are parsed once and kept (a few hundred, so memory stays bounded)."""
+    ones are parsed once and kept (a few hundred, so memory stays bounded); longer ones
+    are kept for the batch only (see memo)."""
     if len(text) > CACHED_TEMPLATE_SIZE:
-        return ENGINE.from_string(text)
+        return memo.remembered(("template", text), lambda: ENGINE.from_string(text))
     return _cached(text)
 
 

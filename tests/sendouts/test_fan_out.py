@@ -187,3 +187,75 @@ def test_a_prepared_message_in_a_sendout_cannot_be_deleted(newsletter):
 
     with pytest.raises(RestrictedError):
         newsletter.message.delete()
+
+
+def test_the_unsubscribe_link_carries_the_contacts_own_token(newsletter):
+    from urllib.parse import urlparse
+
+    from django.urls import resolve as resolve_url
+
+    from contacts.models import Contact
+    from contacts.tokens import read_unsubscribe_token
+
+    _start(newsletter)
+
+    for email in ("reader3@example.com", "reader4@example.com"):
+        sent = next(m for m in mail.outbox if m.to == [email])
+        match = resolve_url(urlparse(sent.extra_headers["List-Unsubscribe"].strip("<>")).path)
+        assert match.url_name == "unsubscribe" and match.kwargs["slug"] == "alice"
+        assert read_unsubscribe_token(match.kwargs["token"]).contact_id == Contact.objects.get(email=email).pk
+
+
+def test_the_first_mails_leave_before_the_whole_audience_is_resolved(alice_org, monkeypatch):
+    from notifications import sendouts
+
+    monkeypatch.setattr(sendouts, "RESOLVE_BATCH", 5)
+    monkeypatch.setattr(sendouts, "FIRST_BATCH", 2)
+    seen = []
+    original = sendouts.resolve_batch
+
+    def noting(sendout_):
+        seen.append((SendoutRecipient.objects.count(), len(mail.outbox)))
+        return original(sendout_)
+
+    monkeypatch.setattr(sendouts, "resolve_batch", noting)
+    sendout = _start(make_sendout(alice_org, [make_group(alice_org, 12)]))
+
+    assert seen[0] == (0, 0)
+    assert seen[1] == (5, 2)  # the first batch left after the first five were resolved
+    assert sendout.status == Sendout.Status.SENT and sendout.recipient_count == 12
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(f"reader{n}@example.com" for n in range(12))
+
+
+def test_a_batch_sent_here_does_not_go_through_the_task_queue(alice_org, monkeypatch):
+    from notifications import sendouts
+
+    handed = []
+    monkeypatch.setattr(sendouts, "hand_to_worker", handed.append)
+    sendout = make_sendout(alice_org, [make_group(alice_org, 5)])
+    resolve(sendout)
+
+    assert fan_out_batch(sendout, size=5, send_here=True) == 5
+    assert handed == []
+    assert len(mail.outbox) == 5
+    assert OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT).count() == 5
+
+
+def test_a_row_taken_by_another_worker_while_rendering_gets_no_mail_from_this_one(alice_org, monkeypatch):
+    from notifications import sendouts
+
+    sendout = make_sendout(alice_org, [make_group(alice_org, 4)])
+    resolve(sendout)
+    original = sendouts._render_batch
+
+    def another_worker_takes_one(sendout_, rows):
+        rendered = original(sendout_, rows)
+        SendoutRecipient.objects.filter(pk=rows[0].pk).update(status=SendoutRecipient.Status.QUEUED)
+        return rendered
+
+    monkeypatch.setattr(sendouts, "_render_batch", another_worker_takes_one)
+    assert fan_out_batch(sendout, size=4) == 4
+
+    assert OutboundMessage.objects.count() == 3
+    assert SendoutRecipient.objects.filter(message__isnull=True).get().contact.email == "reader0@example.com"
+    assert "reader0@example.com" not in [m.to[0] for m in mail.outbox]
