@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ContactsConfig(AppConfig):
     name = "contacts"
-    verbose_name = _("Contacts")
+    verbose_name = _("Audience")  # as the admin's navigation names its section
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

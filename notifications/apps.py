@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = _("Notifications")
+    verbose_name = _("Messages")  # as the admin's navigation names its section
 
     def ready(self) -> None:
         from engage import crypto, ports

@@ -24,7 +24,7 @@
   }
 
   function picker(field, options) {
-    const select = el("select", { className: "placeholder-picker" });
+    const select = el("select", { className: "placeholder-picker border border-base-200 mt-1 px-2 py-1 rounded-default" });
     select.dataset.for = field.id;
     select.setAttribute("aria-label", options.insert);
     select.append(el("option", { value: "", textContent: options.insert }));
