@@ -465,11 +465,8 @@ class SelectionForm(forms.ModelForm):
         fields = ["organization", "name", "description", "definition"]
         help_texts = {
             "definition": _(
-                '{"match": "all" | "any", "conditions": [{"field": "language", "op": "eq", "value": "de"}, '
-                '{"attribute": "score", "op": "gte", "value": 10}, {"tag": "customer"}, '
-                '{"group": 3, "state": "receiving"}, {"transaction": "order", "within_days": 30}, '
-                '{"match": "any", "conditions": [...]}]}. Operators: eq, ne, contains, startswith, gt, gte, lt, lte, '
-                'in, empty, not_empty; "negate": true inverts a condition.'
+                "Add conditions with “+ condition”, or a block of conditions of its own with “+ block”; "
+                "the count below follows while you edit."
             )
         }
 
