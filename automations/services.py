@@ -32,7 +32,7 @@ from contacts.selectors import selection_matches
 from engage import ports, recovery
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
-from engage.lib import memo, processes
+from engage.lib import bulk, memo, processes
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from notifications.models import OutboundMessage
 from notifications.services import collecting_mail, deliver, hand_to_worker, write_outbox
@@ -70,7 +70,7 @@ def record_events(*, organization: Organization, events: Sequence[NewEvent]) -> 
         results.append(None)
     try:
         with transaction.atomic():
-            Event.objects.bulk_create(fresh)
+            bulk.insert(fresh)
     except IntegrityError:
         # A concurrent delivery stored some of these external ids first: store one by one,
         # and get_or_create settles each collision by the unique constraint.
@@ -141,22 +141,26 @@ def schedule_runs(organization: Organization, events: Sequence[Event]) -> list[R
     for automation in automations.select_related("target_contact", "target_user"):
         listening[automation.event_type, automation.event_name].append(automation)
     runs = []
-    for event in events:
-        name = event.name if event.type == EventType.CUSTOM else ""
-        candidates = listening.get((event.type, name), [])
-        if event.type == EventType.AUTOMATION_FINISHED:
-            finished = (event.payload.get("automation") or {}).get("id")
-            candidates = [a for a in candidates if a.after_automation_id in (None, finished)]
-        if event.type == EventType.SALESFORCE_MESSAGE:
-            candidates = [a for a in candidates if a.listens_to_salesforce(event.payload)]
-        runs.extend(
-            _new_run(automation, event)
-            for automation in candidates
-            if event.scope in automation.scopes and in_date_range(automation, event.occurred_at)
-        )
-    # One multi-row INSERT on PostgreSQL; SQLite's limit on parameters splits it.
-    Run.objects.bulk_create(runs)
+    with memo.batch():  # holidays are read once per call, not once per run
+        for event in events:
+            runs.extend(_runs_of(event, listening))
+    bulk.insert(runs)  # one multi-row INSERT however many runs, up to the database's limit on parameters
     return runs
+
+
+def _runs_of(event: Event, listening: dict[tuple[str, str], list[Automation]]) -> list[Run]:
+    name = event.name if event.type == EventType.CUSTOM else ""
+    candidates = listening.get((event.type, name), [])
+    if event.type == EventType.AUTOMATION_FINISHED:
+        finished = (event.payload.get("automation") or {}).get("id")
+        candidates = [a for a in candidates if a.after_automation_id in (None, finished)]
+    if event.type == EventType.SALESFORCE_MESSAGE:
+        candidates = [a for a in candidates if a.listens_to_salesforce(event.payload)]
+    return [
+        _new_run(automation, event)
+        for automation in candidates
+        if event.scope in automation.scopes and in_date_range(automation, event.occurred_at)
+    ]
 
 
 def _start_in_batches(ids: list[int]) -> None:
@@ -185,12 +189,12 @@ def _new_run(automation: Automation, event: Event) -> Run:
         due_at = apply_time_frame(automation, due_at)
     except OutsideTimeFrame as exc:
         skip_reason = str(exc)
-    run = Run(
+    run = Run(  # ids rather than objects: a thousand runs are built per call
         organization_id=event.organization_id,
-        automation=automation,
-        event=event,
-        contact=contact,
-        user=user,
+        automation_id=automation.pk,
+        event_id=event.pk,
+        contact_id=contact.pk if contact else None,
+        user_id=user.pk if user else None,
         target_key=f"contact:{contact.pk}" if contact else f"user:{user.pk}" if user else "none",
         due_at=due_at,
         input={"event": {"id": event.pk, "type": event.type, "payload": event.payload}},

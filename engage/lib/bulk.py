@@ -1,0 +1,102 @@
+"""Multi-row INSERTs of many new rows of one model, for the paths that write thousands of
+rows a second (the API's bulk events and their runs, CSV imports).
+
+`bulk_create` does the same, but compiles each value of each row through the ORM (a few
+microseconds per value): with a thousand rows of a dozen columns that costs more than
+the database's own work. Here each column's conversion is chosen once, and values that the
+database driver takes as they are (text, numbers, ids, and dates on PostgreSQL) are not
+converted at all. Like `bulk_create`, it sets the primary keys that the INSERT returns
+(PostgreSQL, SQLite ≥ 3.35), fills auto_now/auto_now_add dates and fields with defaults
+that the objects were created with, and sends no model signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections, models, router
+from django.db.models import Field, Model
+from django.utils import timezone
+
+# Values of fields of exactly these classes need no conversion for the database driver
+# (a subclass may convert its values, e.g. to encrypt them, so it goes through the ORM).
+_AS_IS = {
+    models.AutoField, models.BigAutoField, models.BigIntegerField, models.BooleanField, models.CharField,
+    models.EmailField, models.ForeignKey, models.IntegerField, models.OneToOneField, models.PositiveBigIntegerField,
+    models.PositiveIntegerField, models.PositiveSmallIntegerField, models.SlugField, models.SmallIntegerField,
+    models.TextField, models.URLField,
+}  # fmt: skip
+SQLITE_MAX_PARAMS = 32766  # SQLite ≥ 3.32; older ones allow 999
+POSTGRES_MAX_PARAMS = 65535
+
+
+def insert(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
+    """Store new objects of one model with as few INSERTs as the database's limit on
+    parameters allows, and set their primary keys. With `ignore_conflicts`, a row that
+    would break a unique constraint is left out (ON CONFLICT DO NOTHING) and no primary
+    keys are set."""
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    fields = [f for f in meta.concrete_fields if not f.primary_key or getattr(objs[0], f.attname) is not None]
+    prepare = [_preparer(f, connection) for f in fields]
+    now = timezone.now()
+    dates = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    relations = [f for f in fields if f.is_relation]
+    for obj in objs:
+        for f in dates:
+            if f.auto_now or getattr(obj, f.attname) is None:
+                setattr(obj, f.attname, now)
+        for f in relations:  # a related object that was saved after it was assigned
+            if getattr(obj, f.attname) is None and f.is_cached(obj):
+                setattr(obj, f.attname, getattr(f.get_cached_value(obj), "pk", None))
+    attnames = [f.attname for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    pk = meta.pk
+    returning = connection.features.can_return_rows_from_bulk_insert and pk not in fields and not ignore_conflicts
+    per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, _max_params(connection) // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            batch = objs[start : start + size]
+            params: list[Any] = []
+            for obj in batch:
+                values = obj.__dict__
+                params.extend(p(values[name]) if p else values[name] for p, name in zip(prepare, attnames, strict=True))
+            # Only quoted names of the model's own table and columns go into the text.
+            rows = ", ".join([per_row] * len(batch))
+            sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES {rows}"  # noqa: S608
+            if ignore_conflicts:
+                sql += " ON CONFLICT DO NOTHING"
+            if returning:
+                sql += f" RETURNING {connection.ops.quote_name(pk.column)}"
+            cursor.execute(sql, params)
+            if returning:
+                for obj, (pk_value,) in zip(batch, cursor.fetchall(), strict=True):
+                    setattr(obj, pk.attname, pk_value)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _max_params(connection) -> int:
+    if connection.vendor == "postgresql":
+        return POSTGRES_MAX_PARAMS
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return SQLITE_MAX_PARAMS if sqlite3.sqlite_version_info >= (3, 32) else 999
+    return connection.features.max_query_params or 999
+
+
+def _preparer(field: Field, connection) -> Callable[[Any], Any] | None:
+    if type(field) in _AS_IS or (type(field) is models.DateTimeField and connection.vendor == "postgresql"):
+        return None
+    if type(field) is models.DateTimeField:
+        return connection.ops.adapt_datetimefield_value
+    if type(field) is models.JSONField:
+        return lambda value: None if value is None else connection.ops.adapt_json_value(value, field.encoder)
+    return lambda value: field.get_db_prep_save(value, connection)
