@@ -1,18 +1,20 @@
-"""Multi-row INSERTs of many new rows of one model, for the paths that write thousands of
-rows a second (the API's bulk events and their runs, CSV imports).
+"""Many new rows of one model at once, for the paths that write thousands of rows a
+second (the API's bulk events and their runs, CSV imports): on PostgreSQL one COPY, on
+SQLite multi-row INSERTs.
 
-`bulk_create` does the same, but compiles each value of each row through the ORM (a few
-microseconds per value): with a thousand rows of a dozen columns that costs more than
-the database's own work. Here each column's conversion is chosen once, and values that the
-database driver takes as they are (text, numbers, ids, and dates on PostgreSQL) are not
-converted at all. Like `bulk_create`, it sets the primary keys that the INSERT returns
-(PostgreSQL, SQLite ≥ 3.35), fills auto_now/auto_now_add dates and fields with defaults
-that the objects were created with, and sends no model signals.
+`bulk_create` does the same with INSERTs, but compiles each value of each row through the
+ORM (a few microseconds per value): with a thousand rows of a dozen columns that costs
+more than the database's own work. Here each column's conversion is chosen once, and
+values that the database driver takes as they are (text, numbers, ids, and dates on
+PostgreSQL) are not converted at all. Like `bulk_create`, it sets the primary keys, fills
+auto_now/auto_now_add dates (defaults are set when the objects are created), and sends no
+model signals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.db import connections, models, router
@@ -32,17 +34,32 @@ POSTGRES_MAX_PARAMS = 65535
 
 
 def insert(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
-    """Store new objects of one model with as few INSERTs as the database's limit on
-    parameters allows, and set their primary keys. With `ignore_conflicts`, a row that
-    would break a unique constraint is left out (ON CONFLICT DO NOTHING) and no primary
-    keys are set."""
+    """Store new objects of one model and set their primary keys: on PostgreSQL with one
+    COPY (after one query that takes their ids from the sequence), elsewhere with as few
+    multi-row INSERTs as the database's limit on parameters allows. With
+    `ignore_conflicts`, a row that would break a unique constraint is left out and no
+    primary keys are set."""
     if not objs:
         return
     model = type(objs[0])
-    meta = model._meta
     connection = connections[router.db_for_write(model)]
-    fields = [f for f in meta.concrete_fields if not f.primary_key or getattr(objs[0], f.attname) is not None]
-    prepare = [_preparer(f, connection) for f in fields]
+    if ignore_conflicts and connection.vendor == "postgresql":
+        model.objects.bulk_create(objs, ignore_conflicts=True)  # COPY cannot skip rows
+        return
+    _fill_in(objs)
+    if connection.vendor == "postgresql":
+        _copy(connection, objs)
+    else:
+        _insert(connection, objs, ignore_conflicts=ignore_conflicts)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _fill_in(objs: Sequence[Model]) -> None:
+    """What saving would set: auto_now(_add) dates, ids of related objects saved after
+    they were assigned."""
+    fields = type(objs[0])._meta.concrete_fields
     now = timezone.now()
     dates = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     relations = [f for f in fields if f.is_relation]
@@ -50,22 +67,53 @@ def insert(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
         for f in dates:
             if f.auto_now or getattr(obj, f.attname) is None:
                 setattr(obj, f.attname, now)
-        for f in relations:  # a related object that was saved after it was assigned
+        for f in relations:
             if getattr(obj, f.attname) is None and f.is_cached(obj):
                 setattr(obj, f.attname, getattr(f.get_cached_value(obj), "pk", None))
-    attnames = [f.attname for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+
+
+def _rows(connection, objs: Sequence[Model], fields: list[Field]) -> Iterator[list[Any]]:
+    prepare = [(_preparer(f, connection), f.attname) for f in fields]
+    for obj in objs:
+        values = obj.__dict__
+        yield [convert(values[name]) if convert else values[name] for convert, name in prepare]
+
+
+def _copy(connection, objs: Sequence[Model]) -> None:
+    meta = type(objs[0])._meta
     pk = meta.pk
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        if any(obj.pk is None for obj in objs):
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, len(objs)],
+            )
+            for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
+                setattr(obj, pk.attname, pk_value)
+        fields = list(meta.concrete_fields)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        started = time.monotonic()
+        with cursor.cursor.copy(sql) as copy:
+            for row in _rows(connection, objs, fields):
+                copy.write_row(row)
+        if connection.queries_logged:  # counted like every other query
+            connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+
+
+def _insert(connection, objs: Sequence[Model], *, ignore_conflicts: bool) -> None:
+    meta = type(objs[0])._meta
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if not f.primary_key or objs[0].pk is not None]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     returning = connection.features.can_return_rows_from_bulk_insert and pk not in fields and not ignore_conflicts
     per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, _max_params(connection) // len(fields))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
-            params: list[Any] = []
-            for obj in batch:
-                values = obj.__dict__
-                params.extend(p(values[name]) if p else values[name] for p, name in zip(prepare, attnames, strict=True))
+            params = [value for row in _rows(connection, batch, fields) for value in row]
             # Only quoted names of the model's own table and columns go into the text.
             rows = ", ".join([per_row] * len(batch))
             sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES {rows}"  # noqa: S608
@@ -77,9 +125,6 @@ def insert(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
             if returning:
                 for obj, (pk_value,) in zip(batch, cursor.fetchall(), strict=True):
                     setattr(obj, pk.attname, pk_value)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
 
 
 def _max_params(connection) -> int:
