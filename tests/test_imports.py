@@ -212,7 +212,7 @@ def test_an_import_runs_once_however_often_it_is_started(client, alice, setup, d
 def test_a_chunk_costs_a_few_queries_however_many_rows_it_holds(setup, django_assert_max_num_queries):
     for i in range(0, 300, 3):
         services.create_contact(organization=setup, email=f"person{i}@example.com")
-    lines = "".join(f"person{i}@example.com,P{i},,de,\"vip, t{i % 7}\",News,{i}\n" for i in range(300))
+    lines = "".join(f'person{i}@example.com,P{i},,de,"vip, t{i % 7}",News,{i}\n' for i in range(300))
     contact_import = upload(setup, HEADER + lines + "broken,X,,en,,,\n")
     ContactImport.objects.filter(pk=contact_import.pk).update(status=ContactImport.Status.QUEUED)
     with django_assert_max_num_queries(35):  # the whole import of one chunk: not a query per row
@@ -227,9 +227,7 @@ def test_a_chunk_costs_a_few_queries_however_many_rows_it_holds(setup, django_as
 
 def test_an_unchanged_row_is_counted_as_unchanged_and_the_next_row_keeps_its_line(setup):
     services.create_contact(organization=setup, email="same@example.com", first_name="Same", language="en")
-    contact_import = upload(
-        setup, "email,first_name,language\nsame@example.com,Same,en\nnew@example.com,New,xx\n"
-    )
+    contact_import = upload(setup, "email,first_name,language\nsame@example.com,Same,en\nnew@example.com,New,xx\n")
     assert [r["action"] for r in contact_import.preview["rows"]] == ["skip", "invalid"]
     ContactImport.objects.filter(pk=contact_import.pk).update(status=ContactImport.Status.QUEUED)
     imports.run_import(contact_import.pk)

@@ -276,12 +276,10 @@ def test_an_import_queues_the_contacts_of_each_chunk_that_are_in_the_pool(connec
     connection.save()
     contacts.add_tag(contact=jana, name="oxas-sync")
     ContactSync.objects.filter(contact=jana).update(status="synced")
+    rows = "email,first_name,tags\nin@example.de,In,oxas-sync\nout@example.de,Out,\njana.mueller@example.de,Jana M.,\n"
     contact_import = imports.create_import(
-        organization=alice_org, file_name="c.csv", user=None,
-        binary=io.BytesIO(
-            b"email,first_name,tags\nin@example.de,In,oxas-sync\nout@example.de,Out,\njana.mueller@example.de,Jana M.,\n"
-        ),
-    )  # fmt: skip
+        organization=alice_org, file_name="c.csv", user=None, binary=io.BytesIO(rows.encode())
+    )
     ContactImport.objects.filter(pk=contact_import.pk).update(status=ContactImport.Status.QUEUED)
     imports.run_import(contact_import.pk)
     queued = ContactSync.objects.filter(status="pending").values_list("contact__email", flat=True)
