@@ -162,7 +162,7 @@ class ChunkImporter:
             now = timezone.now()
             for contact in changed:
                 contact.updated_at = now
-            Contact.objects.bulk_update(changed, [*self.fields, "attributes", "updated_at"])
+            bulk.update(changed, [*self.fields, "attributes", "updated_at"])
         tags = self._tags({name for row in rows for name in row.tags})
         bulk.insert(
             list(

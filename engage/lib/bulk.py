@@ -1,6 +1,7 @@
-"""Many new rows of one model at once, for the paths that write thousands of rows a
-second (the API's bulk events and their runs, CSV imports): on PostgreSQL one COPY, on
-SQLite multi-row INSERTs.
+"""Many rows of one model written at once, for the paths that write thousands of rows a
+second (the API's bulk events and their runs, CSV imports): new rows on PostgreSQL with
+one COPY, on SQLite with multi-row INSERTs; changed rows with one UPDATE … FROM a list of
+values per batch.
 
 `bulk_create` does the same with INSERTs, but compiles each value of each row through the
 ORM (a few microseconds per value): with a thousand rows of a dozen columns that costs
@@ -125,6 +126,40 @@ def _insert(connection, objs: Sequence[Model], *, ignore_conflicts: bool) -> Non
             if returning:
                 for obj, (pk_value,) in zip(batch, cursor.fetchall(), strict=True):
                     setattr(obj, pk.attname, pk_value)
+
+
+def update(objs: Sequence[Model], fields: Sequence[str]) -> None:
+    """Write these fields of stored objects of one model, with one UPDATE … FROM a list
+    of values per batch (what `bulk_update` does with a CASE per field and row). Sends no
+    model signals and does not touch auto_now dates: set them first."""
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    connection = connections[router.db_for_write(type(objs[0]))]
+    pk = meta.pk
+    changed = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    names = ", ".join(["_pk", *(quote(f.column) for f in changed)])
+    if connection.vendor == "postgresql":
+        setters = ", ".join(
+            f"{quote(f.column)} = CAST(v.{quote(f.column)} AS {f.db_type(connection)})" for f in changed
+        )
+    else:
+        setters = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in changed)
+    per_row = "(" + ", ".join(["%s"] * (len(changed) + 1)) + ")"
+    size = max(1, _max_params(connection) // (len(changed) + 1))
+    table = quote(meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            batch = objs[start : start + size]
+            params = [value for row in _rows(connection, batch, [pk, *changed]) for value in row]
+            rows = ", ".join([per_row] * len(batch))
+            # Only quoted names of the model's own table and columns go into the text.
+            cursor.execute(
+                f"WITH v ({names}) AS (VALUES {rows}) "  # noqa: S608
+                f"UPDATE {table} SET {setters} FROM v WHERE {table}.{quote(pk.column)} = v._pk",
+                params,
+            )
 
 
 def _max_params(connection) -> int:
