@@ -26,6 +26,7 @@ from engage.lib import bulk
 
 FIELDS = ("email", "salutation", "first_name", "last_name", "phone", "company", "language", "external_ref")
 ATTRIBUTE_PREFIX = "attr:"
+TAG_NAME = Tag._meta.get_field("name")
 
 
 class Action:
@@ -109,13 +110,20 @@ class ChunkImporter:
         unknown = [name for name in group_names if name.lower() not in self.groups]
         if unknown:
             errors["groups"] = [f"Unknown group: {', '.join(unknown)}"]
+        tag_names = split_names(cells.get("tags"))
+        for name in tag_names:
+            if name.lower() not in self.tags:  # a tag the import would create
+                try:
+                    TAG_NAME.clean(name, None)
+                except ValidationError as exc:
+                    errors.setdefault("tags", []).extend(exc.messages)
         if errors:
             return errors
         return _Row(
             email_key=values["email"].lower(),
             fields=values,
             attributes={key: value for key, value in attributes.items() if value is not None},
-            tags=split_names(cells.get("tags")),
+            tags=tag_names,
             groups=[self.groups[name.lower()] for name in group_names],
         )
 

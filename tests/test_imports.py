@@ -235,3 +235,9 @@ def test_an_unchanged_row_is_counted_as_unchanged_and_the_next_row_keeps_its_lin
     assert (contact_import.skipped_count, contact_import.error_count) == (1, 1)
     assert [e["line"] for e in contact_import.errors] == [3]
     assert set(contact_import.errors[0]["errors"]) == {"language"}
+
+
+def test_a_tag_name_that_could_not_be_stored_is_an_error_of_its_row(setup):
+    contact_import = upload(setup, HEADER + f"long@example.com,L,,en,{'x' * 101},,\n")
+    [row] = contact_import.preview["rows"]
+    assert (row["action"], set(row["errors"])) == ("invalid", {"tags"})

@@ -96,7 +96,8 @@ def _copy(connection, objs: Sequence[Model]) -> None:
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         sql = f"COPY {table} ({columns}) FROM STDIN"
         started = time.monotonic()
-        with cursor.cursor.copy(sql) as copy:
+        # The driver's own cursor: its errors become Django's (IntegrityError) as elsewhere.
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for row in _rows(connection, objs, fields):
                 copy.write_row(row)
         if connection.queries_logged:  # counted like every other query
