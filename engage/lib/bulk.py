@@ -48,13 +48,32 @@ def insert(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
         model.objects.bulk_create(objs, ignore_conflicts=True)  # COPY cannot skip rows
         return
     _fill_in(objs)
-    if connection.vendor == "postgresql":
-        _copy(connection, objs)
-    else:
-        _insert(connection, objs, ignore_conflicts=ignore_conflicts)
+    ids = _store(connection, model._meta, [obj.__dict__ for obj in objs], ignore_conflicts=ignore_conflicts)
+    for obj, pk in zip(objs, ids or [], strict=False):
+        obj.pk = pk
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """Store new rows given as field attname → value, without building model instances
+    (a field not given takes its default, auto_now(_add) dates the current time). Returns
+    their primary keys, in order."""
+    if not rows:
+        return []
+    connection = connections[router.db_for_write(model)]
+    now = timezone.now()
+    missing = [f for f in model._meta.concrete_fields if not f.primary_key]
+    complete = []
+    for row in rows:
+        full = dict(row)
+        for f in missing:
+            if f.attname not in full:
+                dated = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                full[f.attname] = now if dated else f.get_default()
+        complete.append(full)
+    return _store(connection, model._meta, complete, ignore_conflicts=False) or []
 
 
 def _fill_in(objs: Sequence[Model]) -> None:
@@ -73,60 +92,69 @@ def _fill_in(objs: Sequence[Model]) -> None:
                 setattr(obj, f.attname, getattr(f.get_cached_value(obj), "pk", None))
 
 
-def _rows(connection, objs: Sequence[Model], fields: list[Field]) -> Iterator[list[Any]]:
+def _rows(connection, rows: Sequence[dict[str, Any]], fields: list[Field]) -> Iterator[list[Any]]:
     prepare = [(_preparer(f, connection), f.attname) for f in fields]
-    for obj in objs:
-        values = obj.__dict__
-        yield [convert(values[name]) if convert else values[name] for convert, name in prepare]
+    for row in rows:
+        yield [convert(row[name]) if convert else row[name] for convert, name in prepare]
 
 
-def _copy(connection, objs: Sequence[Model]) -> None:
-    meta = type(objs[0])._meta
+def _store(connection, meta, rows: Sequence[dict[str, Any]], *, ignore_conflicts: bool) -> list[Any] | None:
+    """Write complete rows; their primary keys, or None where the database does not say."""
+    if connection.vendor == "postgresql":
+        return _copy(connection, meta, rows)
+    return _insert(connection, meta, rows, ignore_conflicts=ignore_conflicts)
+
+
+def _copy(connection, meta, rows: Sequence[dict[str, Any]]) -> list[Any]:
     pk = meta.pk
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
-        if any(obj.pk is None for obj in objs):
+        if any(row.get(pk.attname) is None for row in rows):
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk.column, len(objs)],
+                [table, pk.column, len(rows)],
             )
-            for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
-                setattr(obj, pk.attname, pk_value)
+            for row, (pk_value,) in zip(rows, cursor.fetchall(), strict=True):
+                row[pk.attname] = pk_value
         fields = list(meta.concrete_fields)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         sql = f"COPY {table} ({columns}) FROM STDIN"
         started = time.monotonic()
         # The driver's own cursor: its errors become Django's (IntegrityError) as elsewhere.
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-            for row in _rows(connection, objs, fields):
-                copy.write_row(row)
+            for values in _rows(connection, rows, fields):
+                copy.write_row(values)
         if connection.queries_logged:  # counted like every other query
             connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return [row[pk.attname] for row in rows]
 
 
-def _insert(connection, objs: Sequence[Model], *, ignore_conflicts: bool) -> None:
-    meta = type(objs[0])._meta
+def _insert(connection, meta, rows: Sequence[dict[str, Any]], *, ignore_conflicts: bool) -> list[Any] | None:
     pk = meta.pk
-    fields = [f for f in meta.concrete_fields if not f.primary_key or objs[0].pk is not None]
+    given = rows[0].get(pk.attname) is not None
+    fields = [f for f in meta.concrete_fields if not f.primary_key or given]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    returning = connection.features.can_return_rows_from_bulk_insert and pk not in fields and not ignore_conflicts
+    returning = connection.features.can_return_rows_from_bulk_insert and not given and not ignore_conflicts
     per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, _max_params(connection) // len(fields))
+    ids: list[Any] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            batch = objs[start : start + size]
-            params = [value for row in _rows(connection, batch, fields) for value in row]
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            params = [value for values in _rows(connection, batch, fields) for value in values]
             # Only quoted names of the model's own table and columns go into the text.
-            rows = ", ".join([per_row] * len(batch))
-            sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES {rows}"  # noqa: S608
+            placeholders = ", ".join([per_row] * len(batch))
+            sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES {placeholders}"  # noqa: S608
             if ignore_conflicts:
                 sql += " ON CONFLICT DO NOTHING"
             if returning:
                 sql += f" RETURNING {connection.ops.quote_name(pk.column)}"
             cursor.execute(sql, params)
             if returning:
-                for obj, (pk_value,) in zip(batch, cursor.fetchall(), strict=True):
-                    setattr(obj, pk.attname, pk_value)
+                ids.extend(pk_value for (pk_value,) in cursor.fetchall())
+    if given:
+        return [row[pk.attname] for row in rows]
+    return ids if returning else None
 
 
 def update(objs: Sequence[Model], fields: Sequence[str]) -> None:
@@ -153,7 +181,11 @@ def update(objs: Sequence[Model], fields: Sequence[str]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
-            params = [value for row in _rows(connection, batch, [pk, *changed]) for value in row]
+            params = [
+                value
+                for values in _rows(connection, [obj.__dict__ for obj in batch], [pk, *changed])
+                for value in values
+            ]
             rows = ", ".join([per_row] * len(batch))
             # Only quoted names of the model's own table and columns go into the text.
             cursor.execute(
