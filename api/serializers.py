@@ -224,6 +224,47 @@ class MembershipChangeSerializer(StrictMixin, serializers.Serializer):
 
 
 # --- Events ---------------------------------------------------------------------------
+_PLAIN_EVENT_KEYS = frozenset({"type", "name", "contact", "payload", "external_id"})
+_CONTACT_EVENT_TYPES = frozenset(CONTACT_EVENT_TYPES)
+
+
+def _plain_text(value: object, max_length: int) -> bool:
+    """Text the serializer's CharField would take unchanged."""
+    return (
+        type(value) is str and len(value) <= max_length and value.isascii() and "\x00" not in value
+        and value == value.strip()
+    )  # fmt: skip
+
+
+def plain_event(data: object) -> dict | None:
+    """What EventInSerializer makes of an event that is plainly valid, the common case of a
+    bulk call (a catalogue type, a contact id, a payload, maybe a name and an external id,
+    all as the serializer would keep them), checked without its per-field machinery; None
+    for anything else, which the serializer then checks and words the errors of."""
+    if type(data) is not dict or not data.keys() <= _PLAIN_EVENT_KEYS:
+        return None
+    kind, name, contact = data.get("type"), data.get("name", ""), data.get("contact")
+    payload = data.get("payload", {})
+    if type(kind) is not str or kind not in _CONTACT_EVENT_TYPES or not _plain_text(name, 100):
+        return None
+    if (kind == EventType.CUSTOM) != bool(name) or type(contact) is not int or not 1 <= contact <= MAX_ID:
+        return None
+    if type(payload) is not dict:
+        return None
+    event = {"type": kind, "name": name, "contact": contact, "payload": payload}
+    if "external_id" in data:
+        if not _plain_text(data["external_id"], 255) or not data["external_id"]:
+            return None
+        event["external_id"] = data["external_id"]
+    return event
+
+
+class EventListSerializer(serializers.ListSerializer):
+    def run_child_validation(self, data):
+        event = plain_event(data)
+        return event if event is not None else super().run_child_validation(data)
+
+
 class EventInSerializer(StrictMixin, serializers.Serializer):
     type = serializers.ChoiceField(
         choices=CONTACT_EVENT_TYPES, help_text=_("An event of the catalogue (contact scope).")
@@ -236,6 +277,9 @@ class EventInSerializer(StrictMixin, serializers.Serializer):
         max_length=255, required=False, help_text=_("Your id of the event: sent again, it is recorded once.")
     )
     occurred_at = serializers.DateTimeField(required=False)
+
+    class Meta:
+        list_serializer_class = EventListSerializer
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

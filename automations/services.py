@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -32,7 +33,7 @@ from contacts.selectors import selection_matches
 from engage import ports, recovery
 from engage.errors import PermanentError, TransientError
 from engage.events import EventType, NewEvent, Scope, record_event, scopes_of
-from engage.lib import memo, processes
+from engage.lib import bulk, memo, processes
 from engage.lib.leases import Claim, backoff, claim, release, renew, renewal_due, take_over
 from engage.notes import note, sentence
 from notifications.models import OutboundMessage
@@ -98,7 +99,7 @@ def record_events(*, organization: Organization, events: Sequence[NewEvent]) -> 
         results.append(None)
     try:
         with transaction.atomic():
-            Event.objects.bulk_create(fresh)
+            bulk.insert(fresh)
     except IntegrityError:
         # A concurrent delivery stored some of these external ids first: store one by one,
         # and get_or_create settles each collision by the unique constraint.
@@ -155,36 +156,44 @@ def _schedule(organization: Organization, events: list[Event]) -> None:
     """Create the runs of freshly stored events and hand those due now to workers once
     the events commit."""
     runs = schedule_runs(organization, events)
-    due_now = [run.pk for run in runs if run.status == Run.Status.SCHEDULED and run.due_at <= timezone.now()]
+    now = timezone.now()
+    due_now = [run["id"] for run in runs if run["status"] == Run.Status.SCHEDULED and run["due_at"] <= now]
     if due_now:
         transaction.on_commit(lambda: _start_in_batches(due_now))
 
 
-def schedule_runs(organization: Organization, events: Sequence[Event]) -> list[Run]:
+def schedule_runs(organization: Organization, events: Sequence[Event]) -> list[dict[str, Any]]:
     """The runs of stored events: which automations each event starts, decided in one
-    place for every way an event arrives. One query for the automations, one insert."""
+    place for every way an event arrives. One query for the automations, one insert.
+    Returns the stored runs' rows (field attname → value, with their ids)."""
     types = {event.type for event in events}
     listening: dict[tuple[str, str], list[Automation]] = defaultdict(list)
     automations = Automation.objects.filter(organization=organization, event_type__in=types, is_active=True)
     for automation in automations.select_related("target_contact", "target_user"):
         listening[automation.event_type, automation.event_name].append(automation)
     runs = []
-    for event in events:
-        name = event.name if event.type == EventType.CUSTOM else ""
-        candidates = listening.get((event.type, name), [])
-        if event.type == EventType.AUTOMATION_FINISHED:
-            finished = (event.payload.get("automation") or {}).get("id")
-            candidates = [a for a in candidates if a.after_automation_id in (None, finished)]
-        if event.type == EventType.SALESFORCE_MESSAGE:
-            candidates = [a for a in candidates if a.listens_to_salesforce(event.payload)]
-        runs.extend(
-            _new_run(automation, event)
-            for automation in candidates
-            if event.scope in automation.scopes and in_date_range(automation, event.occurred_at)
-        )
-    # One multi-row INSERT on PostgreSQL; SQLite's limit on parameters splits it.
-    Run.objects.bulk_create(runs)
+    with memo.batch():  # holidays are read once per call, not once per run
+        for event in events:
+            runs.extend(_runs_of(event, listening))
+    # Rows, not model instances: a call of a thousand events builds a thousand runs.
+    for run, pk in zip(runs, bulk.insert_rows(Run, runs), strict=True):
+        run["id"] = pk
     return runs
+
+
+def _runs_of(event: Event, listening: dict[tuple[str, str], list[Automation]]) -> list[dict[str, Any]]:
+    name = event.name if event.type == EventType.CUSTOM else ""
+    candidates = listening.get((event.type, name), [])
+    if event.type == EventType.AUTOMATION_FINISHED:
+        finished = (event.payload.get("automation") or {}).get("id")
+        candidates = [a for a in candidates if a.after_automation_id in (None, finished)]
+    if event.type == EventType.SALESFORCE_MESSAGE:
+        candidates = [a for a in candidates if a.listens_to_salesforce(event.payload)]
+    return [
+        _new_run(automation, event)
+        for automation in candidates
+        if event.scope in automation.scopes and in_date_range(automation, event.occurred_at)
+    ]
 
 
 def _start_in_batches(ids: list[int]) -> None:
@@ -205,7 +214,8 @@ def _scope_for(type: str, *, contact: Contact | None, user: User | None) -> str:
     raise ValueError(f"Event {type!r} needs a contact or a system user to tell its scope.")
 
 
-def _new_run(automation: Automation, event: Event) -> Run:
+def _new_run(automation: Automation, event: Event) -> dict[str, Any]:
+    """The row of a new run of the automation for the event."""
     contact, user = _target_of(automation, event)
     skip_reason = ""
     due_at = max(add_delay(automation, event.occurred_at), timezone.now())
@@ -213,22 +223,21 @@ def _new_run(automation: Automation, event: Event) -> Run:
         due_at = apply_time_frame(automation, due_at)
     except OutsideTimeFrame as exc:
         skip_reason = str(exc)
-    run = Run(
-        organization_id=event.organization_id,
-        automation=automation,
-        event=event,
-        contact=contact,
-        user=user,
-        target_key=f"contact:{contact.pk}" if contact else f"user:{user.pk}" if user else "none",
-        due_at=due_at,
-        input={"event": {"id": event.pk, "type": event.type, "payload": event.payload}},
-    )
+    run = {
+        "organization_id": event.organization_id,
+        "automation_id": automation.pk,
+        "event_id": event.pk,
+        "contact_id": contact.pk if contact else None,
+        "user_id": user.pk if user else None,
+        "target_key": f"contact:{contact.pk}" if contact else f"user:{user.pk}" if user else "none",
+        "status": Run.Status.SCHEDULED,
+        "due_at": due_at,
+        "input": {"event": {"id": event.pk, "type": event.type, "payload": event.payload}},
+    }
     if contact is None and user is None and _needs_target(automation):
         skip_reason = note(NO_TARGET)
     if skip_reason:
-        run.status = Run.Status.SKIPPED
-        run.error = skip_reason
-        run.finished_at = timezone.now()
+        run.update(status=Run.Status.SKIPPED, error=skip_reason, finished_at=timezone.now())
     return run
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext_noop
 
 from automations.models import Automation, Holiday
+from engage.lib import memo
 from engage.notes import note, sentence
 
 LOOKAHEAD_DAYS = 800  # further than any weekday/holiday rule can push a run
@@ -73,12 +74,17 @@ def apply_time_frame(automation: Automation, due_at: datetime) -> datetime:
 
 
 def _holidays(automation: Automation, start: date) -> set[date]:
+    """The organization's holidays from `start` on; read once per batch and day (a bulk
+    ingest schedules a thousand runs at once)."""
     if automation.holidays == Automation.Holidays.ALWAYS:
         return set()
-    return set(
-        Holiday.objects.filter(
-            organization_id=automation.organization_id,
-            date__gte=start,
-            date__lte=start + timedelta(days=LOOKAHEAD_DAYS),
-        ).values_list("date", flat=True)
+    return memo.remembered(
+        ("holidays", automation.organization_id, start),
+        lambda: set(
+            Holiday.objects.filter(
+                organization_id=automation.organization_id,
+                date__gte=start,
+                date__lte=start + timedelta(days=LOOKAHEAD_DAYS),
+            ).values_list("date", flat=True)
+        ),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import IO
 
@@ -17,10 +18,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from tablib import Dataset
 
+from contacts.import_rows import Action, ChunkImporter
 from contacts.models import ContactImport, ContactImportChunk, Organization, User
-from contacts.resources import ContactResource
 from engage.events import EventType, Scope, record_event
 
 CHUNK_ROWS = 1000
@@ -93,40 +93,20 @@ def _store_chunk(contact_import: ContactImport, rows: list[list[str]], *, first_
     ContactImportChunk.objects.create(contact_import=contact_import, index=index, first_line=first_line, rows=rows)
 
 
-def _dataset(contact_import: ContactImport, rows: list[list[str]]) -> Dataset:
-    width = len(contact_import.columns)
-    dataset = Dataset(headers=contact_import.columns)
-    for row in rows:
-        dataset.append((row + [""] * width)[:width])
-    return dataset
-
-
 def preview(contact_import: ContactImport) -> dict:
     """A dry run of the first rows: what would be created, updated, or refused, and why."""
     first = contact_import.chunks.order_by("index").first()
     rows = first.rows[:PREVIEW_ROWS] if first else []
-    result = ContactResource(contact_import.organization).import_data(
-        _dataset(contact_import, rows), dry_run=True, raise_errors=False, collect_failed_rows=False
-    )
+    importer = ChunkImporter(contact_import.organization, contact_import.columns)
+    results = importer.import_rows(rows, dry_run=True)
     email_at = contact_import.columns.index("email")
     lines = []
-    for number, (row, row_result) in enumerate(
-        zip(rows, result.rows, strict=True), start=first.first_line if first else 2
-    ):
-        line = {"line": number, "action": row_result.import_type, "email": row[email_at] if email_at < len(row) else ""}
-        if row_result.import_type in {"invalid", "error"}:
-            line["errors"] = _row_errors(row_result)
+    for number, (row, result) in enumerate(zip(rows, results, strict=True), start=first.first_line if first else 2):
+        line = {"line": number, "action": result.action, "email": row[email_at] if email_at < len(row) else ""}
+        if result.errors:
+            line["errors"] = result.errors
         lines.append(line)
     return {"rows": lines}
-
-
-def _row_errors(row_result) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if row_result.validation_error is not None:
-        errors.update(row_result.validation_error.message_dict)
-    for error in row_result.errors:
-        errors.setdefault("row", []).append(str(error.error))
-    return errors
 
 
 def start_import(contact_import: ContactImport) -> bool:
@@ -149,10 +129,10 @@ def run_import(import_id: int) -> None:
     contact_import = ContactImport.objects.select_related("organization").get(pk=import_id)
     if contact_import.status != ContactImport.Status.RUNNING:
         return
-    resource = ContactResource(contact_import.organization)
+    importer = ChunkImporter(contact_import.organization, contact_import.columns)
     try:
         for chunk_id in contact_import.chunks.filter(done=False).order_by("index").values_list("pk", flat=True):
-            _import_chunk(contact_import, resource, chunk_id)
+            _import_chunk(contact_import, importer, chunk_id)
     except Exception as exc:
         ContactImport.objects.filter(pk=import_id).update(
             status=ContactImport.Status.FAILED, failure=f"{exc.__class__.__name__}: {exc}", finished_at=timezone.now()
@@ -161,19 +141,17 @@ def run_import(import_id: int) -> None:
     _finish(import_id)
 
 
-def _import_chunk(contact_import: ContactImport, resource: ContactResource, chunk_id: int) -> None:
+def _import_chunk(contact_import: ContactImport, importer: ChunkImporter, chunk_id: int) -> None:
     with transaction.atomic():
         chunk = ContactImportChunk.objects.select_for_update().get(pk=chunk_id)
         if chunk.done:
             return
-        result = resource.import_data(
-            _dataset(contact_import, chunk.rows), dry_run=False, raise_errors=False, use_transactions=False
-        )
-        totals = result.totals
+        results = importer.import_rows(chunk.rows)
+        totals = Counter(result.action for result in results)
         errors = [
-            {"line": chunk.first_line + offset, "errors": _row_errors(row_result)}
-            for offset, row_result in enumerate(result.rows)
-            if row_result.import_type in {"invalid", "error"}
+            {"line": chunk.first_line + offset, "errors": result.errors}
+            for offset, result in enumerate(results)
+            if result.action == Action.INVALID
         ]
         chunk.done = True
         chunk.rows = []  # imported: no need to keep personal data twice
@@ -181,10 +159,10 @@ def _import_chunk(contact_import: ContactImport, resource: ContactResource, chun
         stored = ContactImport.objects.select_for_update().get(pk=contact_import.pk)
         room = ContactImport.MAX_REPORTED_ERRORS - len(stored.errors)
         ContactImport.objects.filter(pk=contact_import.pk).update(
-            processed_rows=F("processed_rows") + len(result.rows),
-            created_count=F("created_count") + totals.get("new", 0),
-            updated_count=F("updated_count") + totals.get("update", 0),
-            skipped_count=F("skipped_count") + totals.get("skip", 0),
+            processed_rows=F("processed_rows") + len(results),
+            created_count=F("created_count") + totals[Action.NEW],
+            updated_count=F("updated_count") + totals[Action.UPDATE],
+            skipped_count=F("skipped_count") + totals[Action.SKIP],
             error_count=F("error_count") + len(errors),
             errors=stored.errors + errors[: max(room, 0)],
         )

@@ -41,6 +41,11 @@ organization_created = Port("organization_created", provided_by="automations")
 # notifications that named it before it existed. Called as contact_added(contact).
 contact_added = Port("contact_added", provided_by="integrations")
 
+# Many contacts of one organization were created or changed at once, by writes that send
+# no model signals (a chunk of a CSV import): the integrations queue what they sync.
+# Called as contacts_changed(organization_id=…, contact_ids=[…]).
+contacts_changed = Port("contacts_changed", provided_by="integrations")
+
 
 # What the Salesforce integration knows, for automations bound like a Salesforce workflow
 # (the automations app sits below the integrations and cannot read their tables).

@@ -25,5 +25,6 @@ class IntegrationsConfig(AppConfig):
         activecampaign_signals.connect()
         ports.register_due_work(activecampaign.dispatch_due)
         ports.contact_added.connect(linking.link_notifications)
+        ports.contacts_changed.connect(activecampaign.queue_contacts_sync)
         ports.salesforce_choices.connect(salesforce.salesforce_choices)
         ports.salesforce_record_fields.connect(salesforce.salesforce_record_fields)

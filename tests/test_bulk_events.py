@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from automations import services
 from automations.models import Event, Run
 from engage.events import NewEvent, record_event, record_events
 from notifications.models import OutboundMessage, PreparedMessage, PreparedMessageVariant
@@ -105,3 +106,23 @@ def test_bulk_events_never_start_another_organizations_automations(alice_org, ch
         events=[NewEvent(type="contact_created", contact=ContactFactory(organization=alice_org))],
     )
     assert not Run.objects.exists()
+
+
+def test_an_external_id_stored_meanwhile_by_another_delivery_is_not_recorded_again(alice_org, monkeypatch):
+    AutomationFactory(organization=alice_org)
+    contact = ContactFactory(organization=alice_org)
+    stored, _ = record_event(
+        organization=alice_org, type="contact_created", contact=contact, source="api", external_id="a"
+    )
+    # The other delivery had not committed yet when this one looked for known ids.
+    monkeypatch.setattr(services, "_known_events", lambda organization, keys: {})
+    results = record_events(
+        organization=alice_org,
+        events=[
+            NewEvent(type="contact_created", contact=contact, external_id="a"),
+            NewEvent(type="contact_created", contact=contact, external_id="b"),
+        ],
+    )
+    assert [(event.pk == stored.pk, created) for event, created in results] == [(True, False), (False, True)]
+    assert Event.objects.count() == 2
+    assert Run.objects.count() == 2

@@ -207,3 +207,37 @@ def test_an_import_runs_once_however_often_it_is_started(client, alice, setup, d
     again = client.post(f"/admin/contacts/contactimport/{contact_import.pk}/start/", follow=True)
     assert "already been started" in again.text
     assert Event.objects.filter(type="contact_import_finished").count() == 1
+
+
+def test_a_chunk_costs_a_few_queries_however_many_rows_it_holds(setup, django_assert_max_num_queries):
+    for i in range(0, 300, 3):
+        services.create_contact(organization=setup, email=f"person{i}@example.com")
+    lines = "".join(f'person{i}@example.com,P{i},,de,"vip, t{i % 7}",News,{i}\n' for i in range(300))
+    contact_import = upload(setup, HEADER + lines + "broken,X,,en,,,\n")
+    ContactImport.objects.filter(pk=contact_import.pk).update(status=ContactImport.Status.QUEUED)
+    with django_assert_max_num_queries(35):  # the whole import of one chunk: not a query per row
+        imports.run_import(contact_import.pk)
+    contact_import.refresh_from_db()
+    counts = (contact_import.created_count, contact_import.updated_count, contact_import.error_count)
+    assert counts == (200, 100, 1)
+    assert Contact.objects.get(email="person3@example.com").first_name == "P3"
+    assert Membership.objects.filter(group__name="News", state="member").count() == 300
+    assert Contact.tags.through.objects.count() == 600
+
+
+def test_an_unchanged_row_is_counted_as_unchanged_and_the_next_row_keeps_its_line(setup):
+    services.create_contact(organization=setup, email="same@example.com", first_name="Same", language="en")
+    contact_import = upload(setup, "email,first_name,language\nsame@example.com,Same,en\nnew@example.com,New,xx\n")
+    assert [r["action"] for r in contact_import.preview["rows"]] == ["skip", "invalid"]
+    ContactImport.objects.filter(pk=contact_import.pk).update(status=ContactImport.Status.QUEUED)
+    imports.run_import(contact_import.pk)
+    contact_import.refresh_from_db()
+    assert (contact_import.skipped_count, contact_import.error_count) == (1, 1)
+    assert [e["line"] for e in contact_import.errors] == [3]
+    assert set(contact_import.errors[0]["errors"]) == {"language"}
+
+
+def test_a_tag_name_that_could_not_be_stored_is_an_error_of_its_row(setup):
+    contact_import = upload(setup, HEADER + f"long@example.com,L,,en,{'x' * 101},,\n")
+    [row] = contact_import.preview["rows"]
+    assert (row["action"], set(row["errors"])) == ("invalid", {"tags"})

@@ -1,7 +1,7 @@
 """Django's model signals adapted into the sync queue: a change to a contact's fields, tags
 or group memberships, however it was made (admin, API, preference center, services), marks
-the contact for the next push. Bulk writes that bypass signals (imports) are caught up by
-a full resync."""
+the contact for the next push. A CSV import writes in bulk, without signals, and queues
+its contacts once per chunk instead (engage.ports.contacts_changed)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from api.serializers import EventInSerializer, plain_event
 from automations.models import Event, Run
 from tests.factories import AutomationFactory, ContactFactory
 
@@ -128,3 +129,51 @@ def test_bulk_unknown_fields_at_the_top_are_400(alice_api):
     response = alice_api.post("/api/v1/events/bulk", {"events": [], "evnets": []}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {"evnets": ["Unknown field."]}
+
+
+PLAIN = [
+    {"type": "subscribed", "contact": 7},
+    {"type": "custom", "name": "order_shipped", "contact": 7, "payload": {"n": 1, "items": [1, 2]}},
+    {"type": "custom", "name": "paid", "contact": 7, "external_id": "shop-4711", "payload": {}},
+]
+NOT_PLAIN = [
+    {"type": "custom", "name": " padded ", "contact": 7},  # trimmed by the serializer
+    {"type": "custom", "name": "naïve", "contact": 7},  # checked by the serializer (not ASCII)
+    {"type": "subscribed", "contact": True},
+    {"type": "subscribed", "contact": "7"},
+    {"type": "subscribed", "contact": 0},
+    {"type": "subscribed", "email": "jana@example.com"},
+    {"type": "subscribed", "contact": 7, "external_id": ""},
+    {"type": "subscribed", "contact": 7, "external_id": "a\x00b"},
+    {"type": "subscribed", "contact": 7, "occurred_at": "2026-11-27T09:20:11Z"},
+    {"type": "subscribed", "contact": 7, "name": "x"},
+    {"type": "custom", "contact": 7},
+    {"type": "automation_finished", "contact": 7},
+    {"type": "subscribed", "contact": 7, "payload": []},
+    {"type": "subscribed", "contact": 7, "typo": 1},
+    ["subscribed", 7],
+]
+
+
+@pytest.mark.parametrize("item", PLAIN)
+def test_a_plainly_valid_event_is_read_as_the_serializer_reads_it(item):
+    serializer = EventInSerializer(data=item)
+    assert serializer.is_valid(), serializer.errors
+    assert plain_event(item) == dict(serializer.validated_data)
+
+
+@pytest.mark.parametrize("item", NOT_PLAIN)
+def test_any_other_event_is_left_to_the_serializer(item):
+    assert plain_event(item) is None
+
+
+def test_bulk_words_the_errors_of_events_that_are_not_plain(alice_api, jana):
+    events = [
+        {"type": "subscribed", "contact": jana.pk},
+        {"type": "subscribed", "contact": True},
+        {"type": "custom", "contact": jana.pk},
+    ]
+    response = alice_api.post("/api/v1/events/bulk", {"events": events}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"events.1.contact", "events.2.name"}
+    assert not Event.objects.exists()

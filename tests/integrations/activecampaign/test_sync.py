@@ -2,6 +2,7 @@
 leaving the pool, erasure, coalescing, outages; each checked against what the loopback
 ActiveCampaign received and holds."""
 
+import io
 import json
 from datetime import timedelta
 
@@ -9,9 +10,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from contacts import gdpr
+from contacts import gdpr, imports
 from contacts import services as contacts
-from contacts.models import Group, Selection
+from contacts.models import ContactImport, Group, Selection
 from integrations.activecampaign import services
 from integrations.activecampaign.models import ContactSync, FieldMapping, ListMapping
 from tests.factories import ContactFactory
@@ -267,3 +268,21 @@ def test_the_worker_pushes_what_is_due_and_stops_when_idle(connection, jana, ac)
     assert sync_of(jana).status == "synced"
     connection.refresh_from_db()
     assert connection.worker_until is None
+
+
+def test_an_import_queues_the_contacts_of_each_chunk_that_are_in_the_pool(connection, jana, alice_org, ac):
+    connection.pool = Selection.objects.create(organization=alice_org, name="Pool", definition={
+        "match": "all", "conditions": [{"tag": "oxas-sync"}]})  # fmt: skip
+    connection.save()
+    contacts.add_tag(contact=jana, name="oxas-sync")
+    ContactSync.objects.filter(contact=jana).update(status="synced")
+    rows = "email,first_name,tags\nin@example.de,In,oxas-sync\nout@example.de,Out,\njana.mueller@example.de,Jana M.,\n"
+    contact_import = imports.create_import(
+        organization=alice_org, file_name="c.csv", user=None, binary=io.BytesIO(rows.encode())
+    )
+    ContactImport.objects.filter(pk=contact_import.pk).update(status=ContactImport.Status.QUEUED)
+    imports.run_import(contact_import.pk)
+    queued = ContactSync.objects.filter(status="pending").values_list("contact__email", flat=True)
+    assert sorted(queued) == ["in@example.de", "jana.mueller@example.de"]
+    push_due(connection)
+    assert {c["email"] for c in ac.state.contacts.values()} >= {"in@example.de", "jana.mueller@example.de"}
