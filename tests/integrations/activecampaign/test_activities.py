@@ -11,7 +11,7 @@ from automations.services import dispatch_due_runs
 from contacts import services as contacts
 from engage.events import record_event
 from integrations.activecampaign import services
-from integrations.activecampaign.models import Activity, ContactSync, PlanningType
+from integrations.activecampaign.models import Activity, ContactSync, PlanningType, RateBucket
 from tests.factories import ContactFactory
 from tests.integrations.activecampaign.conftest import connect, push_due
 from tests.integrations.helpers import automation_for
@@ -108,8 +108,9 @@ def test_rate_limits_and_server_errors_retry_the_run(alice_org, jana, consultati
     assert run.status == "scheduled"
     assert f"HTTP {status}" in run.error
     ac.state.fail.clear()
-    run.due_at = run.created_at
+    run.due_at = run.created_at  # the run's backoff and the account's pause have passed
     run.save()
+    RateBucket.objects.update(blocked_until=None)
     dispatch_due_runs()
     run.refresh_from_db()
     assert run.status == "succeeded"
