@@ -7,6 +7,7 @@ from contacts.models import Organization
 from integrations.salesforce import soap
 from integrations.salesforce.models import SalesforceConnection
 from integrations.salesforce.services import receive_salesforce_message
+from tests.browser.admin_pages import log_in_to_admin
 from tests.factories import OrganizationFactory, UserFactory
 from tests.payloads import SALESFORCE_ORG_ID, fixture
 
@@ -16,10 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_jobs_that_do_not_fit_the_event_cannot_be_chosen(page, live_server):
     organization = OrganizationFactory(slug="alice", name="Alice Org")
     UserFactory(username="bob", organization=organization, role="marketer", password="correct horse battery staple")
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    log_in_to_admin(page)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto("/admin/automations/automation/add/")
@@ -43,10 +41,7 @@ def test_jobs_that_do_not_fit_the_event_cannot_be_chosen(page, live_server):
 def automation_form(page, live_server):
     organization = OrganizationFactory(slug="alice", name="Alice Org")
     UserFactory(username="bob", organization=organization, role="marketer", password="correct horse battery staple")
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    log_in_to_admin(page)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto("/admin/automations/automation/add/")

@@ -4,11 +4,11 @@ docs need: Chromium reports no violation while they are used."""
 import pytest
 
 from notifications.models import Sendout
+from tests.browser.admin_pages import PASSWORD, log_in_to_admin
 from tests.factories import ContactFactory, OrganizationFactory, UserFactory
 from tests.sendouts.conftest import make_group, make_sendout
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -21,14 +21,6 @@ def violations(page):
         "console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
     )
     return found
-
-
-def log_in_to_admin(page) -> None:
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_text("Dashboard").first.wait_for()
 
 
 def test_the_admin_pages_run_under_the_policy(page, violations):

@@ -8,23 +8,16 @@ from automations.models import Automation, Event, Run
 from contacts import services
 from contacts.models import Group
 from notifications.models import OutboundMessage
+from tests.browser.admin_pages import PASSWORD, log_in_to_admin
 from tests.factories import AutomationFactory, ContactFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
 def bob():
     organization = OrganizationFactory(slug="alice", name="Alice Org")
     return UserFactory(username="bob", organization=organization, role="marketer", password=PASSWORD)
-
-
-def log_in(page, username: str = "bob") -> None:
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def mail(organization, status: str, contact=None, subject: str = "Hello") -> OutboundMessage:
@@ -53,7 +46,7 @@ def test_the_dashboard_shows_a_chart_and_the_databases_figures(page, bob):
     failing = AutomationFactory(organization=organization, name="Birthday mail")
     run(failing, "failed", key="a")
     run(failing, "failed", key="b")
-    log_in(page)
+    log_in_to_admin(page)
 
     chart = page.locator("svg.mail-chart")
     chart.wait_for()
@@ -82,7 +75,7 @@ def test_a_contacts_history_from_three_apps_links_to_its_records(page, bob):
     services.subscribe(contact=erika, group=news, source="test")  # contacts: consent
     run(AutomationFactory(organization=organization, name="Welcome"), "succeeded", contact=erika)  # automations
     message = mail(organization, "opened", contact=erika, subject="Welcome, Erika")  # notifications
-    log_in(page)
+    log_in_to_admin(page)
 
     page.goto(f"/admin/contacts/contact/{erika.pk}/change/")
     history = page.locator("#history")
@@ -99,7 +92,7 @@ def test_switching_on_a_second_password_automation_warns(page, bob):
     second = AutomationFactory(
         organization=organization, name="New welcome", job_type="send_password_to_contact", is_active=False
     )
-    log_in(page)
+    log_in_to_admin(page)
     page.goto("/admin/automations/automation/")
     page.locator(f'input[name="_selected_action"][value="{second.pk}"]').check()
     page.locator('select[name="action"]').select_option("activate_selected")

@@ -6,10 +6,10 @@ from playwright.sync_api import expect
 
 from contacts.models import AttributeDefinition
 from notifications.models import PreparedMessage, PreparedMessageVariant
+from tests.browser.admin_pages import PASSWORD, log_in_to_admin
 from tests.factories import ContactFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct horse battery staple"
 
 
 def test_a_placeholder_from_the_picker_shows_in_the_preview_as_the_chosen_contact(page, live_server):
@@ -25,10 +25,7 @@ def test_a_placeholder_from_the_picker_shows_in_the_preview_as_the_chosen_contac
     PreparedMessageVariant.objects.create(message=message, language="de", subject="Hallo ", text_body="Text")
     PreparedMessageVariant.objects.create(message=message, language="en", subject="Hello ", text_body="Text")
 
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_to_admin(page)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # The broken text below is answered with a 400, which Chromium reports: no script error.
@@ -73,10 +70,7 @@ def test_a_new_message_previews_as_it_is_written_and_each_added_language_gets_a_
     UserFactory(username="bob", organization=organization, role="marketer", password=PASSWORD)
     ContactFactory(organization=organization, email="ann@example.com", first_name="Ann", language="en")
 
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_to_admin(page)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto("/admin/notifications/preparedmessage/add/")

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from contacts import services
 from contacts.models import Selection, Tag
+from tests.browser.admin_pages import log_in_to_admin
 from tests.factories import ContactFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,10 +24,7 @@ def test_marketer_builds_a_selection_from_rows(page, live_server):
         if tagged:
             services.add_tag(contact=contact, name="customer")
 
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    log_in_to_admin(page)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -70,10 +68,7 @@ def test_the_count_follows_the_conditions_while_editing(page, live_server):
         ContactFactory(organization=organization, email=email, attributes={"score": score, "tier": tier, "vip": vip})
     ContactFactory(organization=OrganizationFactory(), email="other@example.com")  # never counted
 
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    log_in_to_admin(page)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto("/admin/contacts/selection/add/")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from notifications.models import OutboundMessage, Sendout, TrackingEvent
 from notifications.sendouts import fan_out_batch, finish, resolve
+from tests.browser.admin_pages import log_in_to_admin
 from tests.factories import UserFactory
 from tests.sendouts.conftest import make_group, make_sendout
 
@@ -24,10 +25,7 @@ def test_the_report_shows_progress_and_the_final_counts(page, alice_org):
     sendout.refresh_from_db()
     resolve(sendout)
 
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    log_in_to_admin(page)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"/admin/notifications/sendout/{sendout.pk}/report/")
