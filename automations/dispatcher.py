@@ -37,6 +37,9 @@ RECOVER_EVERY_SECONDS = 2.0
 # A claim no worker started for this long no longer holds the dispatcher back: its task may
 # have been lost with a killed cluster, until recovery or its lease gives it back.
 WAITING_AT_MOST_SECONDS = 10.0
+# Held back, the dispatcher looks again after this long: about a small batch's time, while
+# every worker still has a batch waiting.
+HELD_BACK_SECONDS = 0.05
 
 
 def seconds_until_next_due(max_wait: float) -> float:
@@ -101,7 +104,10 @@ def run_forever(stop: threading.Event, *, interval: float | None = None) -> None
                 dispatch_more(limit=batch)
             if claimed >= batch:
                 continue  # more is due: do not sleep
-            stop.wait(seconds_until_next_due(interval))
+            wait = seconds_until_next_due(interval)
+            if wait == 0 and not claimed:  # due, but held back: not a busy loop meanwhile
+                wait = min(interval, HELD_BACK_SECONDS)
+            stop.wait(wait)
         except DatabaseError:
             logger.exception("Dispatcher lost the database; trying again in a moment")
             close_old_connections()
