@@ -15,7 +15,6 @@ import contextlib
 import logging
 import threading
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
@@ -26,7 +25,7 @@ from django_q.brokers import get_broker
 from automations.models import Run
 from automations.services import dispatch_due_runs
 from engage import heartbeat, ports, recovery
-from engage.lib import leases, processes
+from engage.lib import processes
 from notifications.sendouts import dispatch_due_sendouts
 from notifications.services import dispatch_due_messages
 
@@ -34,9 +33,6 @@ logger = logging.getLogger(__name__)
 
 # How often a dispatcher looks for task clusters that stopped beating.
 RECOVER_EVERY_SECONDS = 2.0
-# A claim no worker started for this long no longer holds the dispatcher back: its task may
-# have been lost with a killed cluster, until recovery or its lease gives it back.
-WAITING_AT_MOST_SECONDS = 10.0
 # Held back, the dispatcher looks again after this long: about a small batch's time, while
 # every worker still has a batch waiting.
 HELD_BACK_SECONDS = 0.05
@@ -59,21 +55,10 @@ def workers_backed_up(broker) -> bool:
         return False  # a broker that cannot tell: dispatch as usual
 
 
-def batches_waiting_for_all_workers() -> bool:
-    """Whether as many claimed batches as all clusters have workers wait for one: claimed,
-    and no worker has started them. This counts the tasks a cluster has already taken from
-    the broker into its own queue (django-q2 takes up to workers² more than its workers
-    run), which the broker no longer sees; held back, the due runs join one larger batch
-    once a worker is free, instead of waiting behind those as batches of their own."""
-    claimed_after = timezone.now() - timedelta(seconds=WAITING_AT_MOST_SECONDS)
-    workers = settings.Q_CLUSTER["workers"] * settings.ENGAGE_WORKER_CLUSTERS
-    return leases.waiting_batches(claimed_after=claimed_after) >= workers
-
-
 def dispatch(broker, *, batch: int) -> int:
     """One round: claim a batch of due runs and one of due mails and hand them to workers,
     unless the workers are backed up. Returns how many were claimed."""
-    if workers_backed_up(broker) or batches_waiting_for_all_workers():
+    if workers_backed_up(broker):
         return 0
     return dispatch_due_runs(limit=batch) + dispatch_due_messages(limit=batch)
 

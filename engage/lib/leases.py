@@ -157,21 +157,6 @@ def release(
     )
 
 
-def waiting_batches(*, claimed_after: datetime) -> int:
-    """How many batches (claim tokens) of every registered table were claimed after
-    `claimed_after` and wait for a worker: no worker has taken them over yet, wherever their
-    task is (the broker, a cluster's own queue). One small query per table, on the claimed
-    rows' (status, lease_expires_at) index."""
-    return sum(
-        entry.model.objects.filter(status=entry.status, holder="", lease_expires_at__gt=lease_until(claimed_after))
-        .exclude(claim_token=None)
-        .values("claim_token")
-        .distinct()
-        .count()
-        for entry in _claimables
-    )
-
-
 def give_back(
     entry: Claimable,
     *,
