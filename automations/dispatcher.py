@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 # How often a dispatcher looks for task clusters that stopped beating.
 RECOVER_EVERY_SECONDS = 2.0
+# Held back, the dispatcher looks again after this long: about a small batch's time, while
+# every worker still has a batch waiting.
+HELD_BACK_SECONDS = 0.05
 
 
 def seconds_until_next_due(max_wait: float) -> float:
@@ -86,7 +89,10 @@ def run_forever(stop: threading.Event, *, interval: float | None = None) -> None
                 dispatch_more(limit=batch)
             if claimed >= batch:
                 continue  # more is due: do not sleep
-            stop.wait(seconds_until_next_due(interval))
+            wait = seconds_until_next_due(interval)
+            if wait == 0 and not claimed:  # due, but held back: not a busy loop meanwhile
+                wait = min(interval, HELD_BACK_SECONDS)
+            stop.wait(wait)
         except DatabaseError:
             logger.exception("Dispatcher lost the database; trying again in a moment")
             close_old_connections()

@@ -322,38 +322,39 @@ def execute_runs(token: uuid.UUID | str) -> int:
     )
     executed = []
     renewed = time.monotonic()
-    with memo.batch(), _CommitGroup(own) as group:
-        for run in runs:
-            # At least one run per batch; a cluster asked to stop hands on the rest at once.
-            if executed and (time.monotonic() > deadline or processes.stopping()):
-                group.commit()
-                _hand_on_unstarted(own)
-                break
-            # The task's timeout is shorter than a lease (engage.E002), so the batch keeps
-            # its runs; a batch that still runs long renews the lease of what is left.
-            if renewal_due(renewed):
-                group.commit()
-                renew(Run, own, status=Run.Status.RUNNING)
-                renewed = time.monotonic()
-            job_class = get_job(run.automation.job_type)
-            if job_class is not None and not job_class.transactional:
-                group.commit()  # a job that calls another system runs outside any transaction
-            else:
-                group.join()
-            execute_run(run, own, group=group)
-            executed.append(run.pk)
-    # The mails these runs queued leave now, over one connection, or from another worker if
-    # this task has used its time. Should this worker die first, they wait in the outbox
-    # and the dispatcher hands them to another.
-    queued = list(
-        OutboundMessage.objects.filter(run_id__in=executed, status=OutboundMessage.Status.QUEUED).values_list(
-            "pk", flat=True
+    with memo.batch():
+        with _CommitGroup(own) as group:
+            for run in runs:
+                # At least one run per batch; a cluster asked to stop hands on the rest at once.
+                if executed and (time.monotonic() > deadline or processes.stopping()):
+                    group.commit()
+                    _hand_on_unstarted(own)
+                    break
+                # The task's timeout is shorter than a lease (engage.E002), so the batch keeps
+                # its runs; a batch that still runs long renews the lease of what is left.
+                if renewal_due(renewed):
+                    group.commit()
+                    renew(Run, own, status=Run.Status.RUNNING)
+                    renewed = time.monotonic()
+                job_class = get_job(run.automation.job_type)
+                if job_class is not None and not job_class.transactional:
+                    group.commit()  # a job that calls another system runs outside any transaction
+                else:
+                    group.join()
+                execute_run(run, own, group=group)
+                executed.append(run.pk)
+        # The mails these runs queued leave now, over one connection (with the mail settings
+        # the runs looked up), or from another worker if this task has used its time. Should
+        # this worker die first, they wait in the outbox and the dispatcher hands them on.
+        queued = list(
+            OutboundMessage.objects.filter(run_id__in=executed, status=OutboundMessage.Status.QUEUED).values_list(
+                "pk", flat=True
+            )
         )
-    )
-    if queued and (time.monotonic() > deadline or processes.stopping()):
-        hand_to_worker(queued)
-    elif queued:
-        deliver(queued)
+        if queued and (time.monotonic() > deadline or processes.stopping()):
+            hand_to_worker(queued)
+        elif queued:
+            deliver(queued)
     return len(executed)
 
 

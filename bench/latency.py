@@ -33,18 +33,18 @@ from common import (
 )
 
 
-def print_stages(organization, sink: Sink) -> None:
-    """Where the late mails lost their time: due → claimed → run finished → sent → arrived."""
+def print_stages(organization, sink: Sink, automation: str) -> None:
+    """Where the mails lost their time: due → claimed → run finished → sent → arrived."""
     from automations.models import Run
     from notifications.models import OutboundMessage
 
     sent = dict(
-        OutboundMessage.objects.filter(organization=organization, run__automation__name="later").values_list(
+        OutboundMessage.objects.filter(organization=organization, run__automation__name=automation).values_list(
             "run_id", "sent_at"
         )
     )
     stages: dict[str, list[float]] = {"claim": [], "execute": [], "send": [], "arrive": []}
-    runs = Run.objects.filter(organization=organization, automation__name="later").select_related("contact")
+    runs = Run.objects.filter(organization=organization, automation__name=automation).select_related("contact")
     for run in runs:
         if run.started_at is None or run.finished_at is None or sent.get(run.pk) is None:
             continue
@@ -122,6 +122,7 @@ def main() -> None:
                statistics.median(latencies) <= 50)  # fmt: skip
         report(f"zero_delay_latency_p99_{engine}", percentile(latencies, 0.99), "ms", "<= 200 ms",
                percentile(latencies, 0.99) <= 200)  # fmt: skip
+        print_stages(organization, sink, "now")
 
         # Delay precision: runs due at random moments over the window.
         now_rule.is_active = False
@@ -146,7 +147,7 @@ def main() -> None:
         p99 = percentile(lateness, 0.99)
         report(f"delay_lateness_p99_{engine}", p99, "ms", "<= 500 ms", p99 <= 500)
         report(f"delay_lateness_max_{engine}", max(lateness), "ms", "-", None)
-        print_stages(organization, sink)
+        print_stages(organization, sink, "later")
 
         cluster = processes[0].pid
         worst = max([rss_mb(cluster), *[rss_mb(pid) for pid in children(cluster)]])

@@ -191,6 +191,11 @@ Q_CLUSTER = {
     "save_limit": -1,
     "ack_failures": True,
     "poll": _float("Q_POLL", 0.05),
+    # A cluster takes a task from the broker only when its own queue is empty (django-q2's
+    # default takes workers² ahead). Tasks then wait in the broker, where the dispatcher sees
+    # them and holds due runs back to claim them together, instead of queueing as small
+    # batches behind each other inside the cluster.
+    "queue_limit": 1,
     "bulk": _int("Q_BULK", 10, minimum=1),
     "catch_up": False,
     "label": "Task queue",

@@ -155,6 +155,12 @@ def test_persistent_connections_and_a_pool_together_stop_the_start():
     assert "CONN_MAX_AGE must be 0" in result.stderr
 
 
+def test_a_task_cluster_takes_one_task_ahead_of_its_workers_whatever_their_number():
+    """The rest wait in the broker, where the dispatcher's hold-back sees them."""
+    code = "import django; django.setup(); from django_q.conf import Conf; print(Conf.QUEUE_LIMIT)"
+    assert start_django(code, Q_WORKERS="4").stdout.strip() == "1"
+
+
 def test_the_connections_needed_add_up_every_process(settings):
     settings.DATABASE_POOLED, settings.DATABASE_POOL_SIZE = True, 5
     settings.ENGAGE_WEB_SERVERS, settings.WEB_CONCURRENCY = 2, 3
