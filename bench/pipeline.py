@@ -221,7 +221,7 @@ def main() -> None:
 
     if not args.smtp_only:
         rate, ingest = run_pipeline(
-            f"bench-pipeline-test-{stamp}", args.events, {**env, "EMAIL_BACKEND": "anymail.backends.test.EmailBackend"}
+            f"bench-pipeline-test-{stamp}", args.events, {**env, "EMAIL_BACKEND": "bench.backends.EmailBackend"}
         )
         report(f"bulk_ingest_{engine}", ingest, "events/s", "-", None)
         report(f"pipeline_test_backend_{engine}", rate, "mails/s", f">= {target} mails/s", rate >= target)

@@ -35,22 +35,34 @@ def get(url: str, **headers) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.fixture
-def server(tmp_path):
+def serving_environment(static_root: Path, database: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "DEBUG": "false",
         "SECRET_KEY": "x" * 50,
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "STATIC_ROOT": str(static_root),
+        "DATABASE_URL": f"sqlite:///{database}",
         "WEB_CONCURRENCY": "2",
         "WEB_THREADS": "2",
     }
     env.pop("REDIS_URL", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory) -> Path:
+    """The static files collected once for the tests of this module, as `make serve` does."""
+    root = tmp_path_factory.mktemp("static")
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=settings.BASE_DIR, env=env, check=True, timeout=120,
+        cwd=settings.BASE_DIR, env=serving_environment(root, root / "unused.sqlite3"), check=True, timeout=180,
     )  # fmt: skip
+    return root
+
+
+@pytest.fixture
+def server(tmp_path, static_root):
+    env = serving_environment(static_root, tmp_path / "serve.sqlite3")
     address = f"127.0.0.1:{free_port()}"
     process = subprocess.Popen(
         [str(GUNICORN), "-c", "deploy/gunicorn.conf.py"],
